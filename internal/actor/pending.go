@@ -1,0 +1,86 @@
+package actor
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+const pendingShards = 64
+
+type reply struct {
+	data []byte
+	err  error
+}
+
+// call is one outstanding request. ch has room for exactly one reply, so
+// whoever removes the call from the table can answer without blocking.
+type call struct {
+	ch     chan reply
+	target PID
+	kind   string
+}
+
+var callPool = sync.Pool{New: func() any { return &call{ch: make(chan reply, 1)} }}
+
+// pending maps correlation ids to outstanding requests. Sharded so that
+// concurrent requesters rarely share a lock.
+type pending struct {
+	next   atomic.Uint64
+	shards [pendingShards]struct {
+		mu sync.Mutex
+		m  map[uint64]*call
+		_  [40]byte // keep shards on separate cache lines
+	}
+}
+
+func (t *pending) add(target PID, kind string) (uint64, *call) {
+	corr := t.next.Add(1)
+	c := callPool.Get().(*call)
+	c.target, c.kind = target, kind
+	sh := &t.shards[corr%pendingShards]
+	sh.mu.Lock()
+	if sh.m == nil {
+		sh.m = make(map[uint64]*call)
+	}
+	sh.m[corr] = c
+	sh.mu.Unlock()
+	return corr, c
+}
+
+// take removes and returns the call for corr, or nil if none is pending.
+func (t *pending) take(corr uint64) *call {
+	sh := &t.shards[corr%pendingShards]
+	sh.mu.Lock()
+	c := sh.m[corr]
+	if c != nil {
+		delete(sh.m, corr)
+	}
+	sh.mu.Unlock()
+	return c
+}
+
+// has reports whether corr is still pending.
+func (t *pending) has(corr uint64) bool {
+	sh := &t.shards[corr%pendingShards]
+	sh.mu.Lock()
+	_, ok := sh.m[corr]
+	sh.mu.Unlock()
+	return ok
+}
+
+// complete answers corr. It reports false if corr was not pending.
+func (t *pending) complete(corr uint64, r reply) bool {
+	c := t.take(corr)
+	if c == nil {
+		return false
+	}
+	c.ch <- r
+	return true
+}
+
+// release returns c to the pool once its requester is done with it: either
+// it received the reply, or it took the call out of the table itself.
+func release(c *call) {
+	c.target, c.kind = 0, ""
+	callPool.Put(c)
+}

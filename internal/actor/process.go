@@ -1,0 +1,327 @@
+package actor
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Run states: whether some goroutine owns the process (handling messages,
+// starting, restarting). Only the owner calls the component.
+const (
+	runIdle int32 = iota
+	runOwned
+)
+
+// Lifecycle states.
+const (
+	lifeStarting int32 = iota
+	lifeRunning
+	lifeStopping
+	lifeStopped
+	lifeFailed
+)
+
+var lifeNames = [...]string{"starting", "running", "stopping", "stopped", "failed"}
+
+// process is one component's place in the system. It survives restarts:
+// the PID generation, the instance and the Context change, the mailbox,
+// subscriptions and counters stay.
+type process struct {
+	sys     *System
+	id      atomic.Uint64 // current PID
+	name    string
+	factory Factory
+	opts    *SpawnOptions
+	comp    Component // touched only by the owner
+	ctx     Context
+	mb      mailbox
+	run     atomic.Int32
+	life    atomic.Int32
+	stopReq atomic.Bool
+	seq     uint64 // start order, for shutdown
+	stats   counters
+
+	mu     sync.Mutex // guards topics, done, cause
+	topics []string
+	done   chan struct{} // closed when stopped or failed
+	cause  error         // why it failed
+}
+
+func (p *process) pid() PID { return PID(p.id.Load()) }
+
+// enqueue queues m and schedules the process. It returns the error the
+// sender sees; dead letters are reported here.
+func (p *process) enqueue(m *Message) error {
+	if p.stopReq.Load() {
+		return p.sys.deadLetter(p.pid(), p.name, m, "addressee is stopping", ErrStopping)
+	}
+	switch p.mb.push(m) {
+	case pushClosed:
+		return p.sys.deadLetter(p.pid(), p.name, m, "addressee stopped", ErrDeadPID)
+	case pushFull:
+		if err := p.overflow(m); err != nil {
+			return err
+		}
+	}
+	p.schedule()
+	return nil
+}
+
+// overflow applies the mailbox policy to m, which did not fit.
+func (p *process) overflow(m *Message) error {
+	cfg := &p.mb.cfg
+	switch cfg.Overflow {
+	case OverflowDrop:
+		p.stats.dead.Add(1)
+		_ = p.sys.deadLetter(p.pid(), p.name, m, "mailbox full (drop)", ErrMailboxFull)
+		return nil
+	case OverflowFail:
+		p.stats.dead.Add(1)
+		return p.sys.deadLetter(p.pid(), p.name, m, "mailbox full (fail)", ErrMailboxFull)
+	}
+	room := p.mb.roomChan()
+	timer := time.NewTimer(cfg.BlockTimeout)
+	defer timer.Stop()
+	done := p.doneChan()
+	for {
+		switch p.mb.push(m) {
+		case pushed:
+			if p.mb.len() < cfg.Capacity { // pass the wake-up on to the next waiter
+				select {
+				case room <- struct{}{}:
+				default:
+				}
+			}
+			return nil
+		case pushClosed:
+			return p.sys.deadLetter(p.pid(), p.name, m, "addressee stopped", ErrDeadPID)
+		}
+		select {
+		case <-room:
+		case <-done:
+			return p.sys.deadLetter(p.pid(), p.name, m, "addressee stopped while the sender waited", ErrStopping)
+		case <-timer.C:
+			p.stats.dead.Add(1)
+			return p.sys.deadLetter(p.pid(), p.name, m,
+				fmt.Sprintf("mailbox full (block %v)", cfg.BlockTimeout), ErrMailboxFull)
+		}
+	}
+}
+
+func (p *process) doneChan() chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done == nil {
+		p.done = make(chan struct{})
+	}
+	return p.done
+}
+
+// schedule starts a goroutine to drain the mailbox unless one owns the
+// process already.
+func (p *process) schedule() {
+	if p.run.Load() == runIdle && p.run.CompareAndSwap(runIdle, runOwned) {
+		go p.loop()
+	}
+}
+
+// release gives up ownership, and takes it back if work arrived meanwhile.
+// It reports whether the caller still owns the process.
+func (p *process) release() bool {
+	p.run.Store(runIdle)
+	if p.mb.len() == 0 && !p.stopReq.Load() {
+		return false
+	}
+	return p.run.CompareAndSwap(runIdle, runOwned)
+}
+
+const batchSize = 16
+
+func (p *process) loop() {
+	var batch [batchSize]Message
+	for {
+		n := p.mb.popBatch(batch[:])
+		for i := 0; i < n; i++ {
+			if p.life.Load() >= lifeStopped {
+				p.sys.deadLetter(p.pid(), p.name, &batch[i], "addressee failed", ErrDeadPID)
+			} else {
+				p.handle(&batch[i])
+			}
+			batch[i] = Message{}
+		}
+		if n > 0 {
+			continue
+		}
+		if p.life.Load() >= lifeStopped {
+			return // terminal: stays owned, so nothing schedules it again
+		}
+		if p.stopReq.Load() {
+			p.finishStop()
+			return
+		}
+		if !p.release() {
+			return
+		}
+	}
+}
+
+// handle runs the component on one message. Owner only.
+func (p *process) handle(m *Message) {
+	start := time.Now()
+	err := p.call(func() error { return p.comp.Receive(&p.ctx, *m) })
+	p.stats.observe(time.Since(start))
+	p.stats.in.Add(1)
+	if m.Flags&FlagRequest != 0 && p.sys.pending.has(m.Corr) {
+		cause := ErrNoReply
+		if err != nil {
+			cause = err
+		}
+		p.sys.pending.complete(m.Corr, reply{err: &RemoteError{Target: p.pid(), Kind: m.Kind, Err: cause}})
+	}
+	if err == nil {
+		return
+	}
+	if isCrash(err) {
+		p.crashed(err, m)
+		return
+	}
+	p.stats.errors.Add(1)
+	mc := *m // events outlive the batch slot m points into
+	p.sys.events.emit(Event{Type: EventHandlerError, PID: p.pid(), Name: p.name, Reason: err.Error(), Err: err, Message: &mc})
+}
+
+// call runs f, turning a panic into a *CrashError.
+func (p *process) call(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			reason, ok := r.(error)
+			if !ok {
+				reason = fmt.Errorf("panic: %v", r)
+			} else {
+				reason = fmt.Errorf("panic: %w", reason)
+			}
+			err = &CrashError{Reason: reason, Stack: debug.Stack()}
+		}
+	}()
+	return f()
+}
+
+// crashed discards the instance and asks the supervisor what to do.
+// Owner only.
+func (p *process) crashed(err error, m *Message) {
+	p.stats.failures.Add(1)
+	old := p.pid()
+	mc := *m // events outlive the batch slot m points into
+	p.sys.events.emit(Event{Type: EventFailed, PID: old, Name: p.name, Reason: err.Error(), Err: err, Message: &mc})
+	p.discard()
+	if p.sys.cfg.Supervisor.Crashed(old, p.name, err) == Stop || p.stopReq.Load() {
+		p.fail(err)
+		return
+	}
+	pid, terr := p.sys.table.bump(p)
+	if terr != nil {
+		p.fail(terr)
+		return
+	}
+	if serr := p.start(); serr != nil {
+		p.discard()
+		p.fail(fmt.Errorf("restart after %v: %w", err, serr))
+		return
+	}
+	p.stats.restarts.Add(1)
+	p.sys.events.emit(Event{Type: EventRestarted, PID: old, NewPID: pid, Name: p.name, Reason: err.Error(), Err: err})
+}
+
+func (p *process) discard() {
+	if d, ok := p.comp.(Discarder); ok && p.comp != nil {
+		d.Discard()
+	}
+	p.comp = nil
+}
+
+// start makes a fresh instance and runs PreStart and PostStart. Owner only.
+func (p *process) start() error {
+	p.life.Store(lifeStarting)
+	var comp Component
+	if err := p.call(func() (err error) { comp, err = p.factory(); return err }); err != nil {
+		return &HookError{Name: p.name, Hook: "instantiate", Err: err}
+	}
+	if comp == nil {
+		return &HookError{Name: p.name, Hook: "instantiate", Err: fmt.Errorf("%w: factory returned a nil component", ErrInvalid)}
+	}
+	p.comp = comp
+	if err := p.call(func() error { return comp.PreStart(&p.ctx) }); err != nil {
+		return &HookError{Name: p.name, Hook: "pre_start", Err: err}
+	}
+	p.life.Store(lifeRunning)
+	if err := p.call(func() error { return comp.PostStart(&p.ctx) }); err != nil {
+		return &HookError{Name: p.name, Hook: "post_start", Err: err}
+	}
+	return nil
+}
+
+// fail ends a process that cannot go on. Owner only.
+func (p *process) fail(cause error) {
+	p.mu.Lock()
+	p.cause = cause
+	p.mu.Unlock()
+	p.life.Store(lifeFailed)
+	p.stopReq.Store(true)
+	p.teardown("failed: " + cause.Error())
+}
+
+// finishStop runs the stop hooks after the mailbox drained. Owner only.
+func (p *process) finishStop() {
+	p.life.Store(lifeStopping)
+	var errs []error
+	if err := p.call(func() error { return p.comp.PreStop(&p.ctx) }); err != nil {
+		errs = append(errs, &HookError{Name: p.name, Hook: "pre_stop", Err: err})
+	}
+	if err := p.call(func() error { return p.comp.PostStop(&p.ctx) }); err != nil {
+		errs = append(errs, &HookError{Name: p.name, Hook: "post_stop", Err: err})
+	}
+	if c, ok := p.comp.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+	for _, err := range errs {
+		p.stats.failures.Add(1)
+		p.sys.events.emit(Event{Type: EventFailed, PID: p.pid(), Name: p.name, Reason: err.Error(), Err: err})
+	}
+	p.life.Store(lifeStopped)
+	p.teardown("stopped")
+}
+
+// teardown unregisters the process, dead-letters what is left in its
+// mailbox and wakes those waiting for it. Owner only.
+func (p *process) teardown(reason string) {
+	s := p.sys
+	s.unregister(p)
+	p.mb.close()
+	var batch [batchSize]Message
+	for n := p.mb.popBatch(batch[:]); n > 0; n = p.mb.popBatch(batch[:]) {
+		for i := 0; i < n; i++ {
+			s.deadLetter(p.pid(), p.name, &batch[i], "addressee "+reason, ErrDeadPID)
+			batch[i] = Message{}
+		}
+	}
+	s.table.release(p)
+	s.events.emit(Event{Type: EventStopped, PID: p.pid(), Name: p.name, Reason: reason})
+	close(p.doneChan())
+}
+
+func (p *process) snapshot() Stats {
+	st := Stats{
+		PID: p.pid(), Name: p.name,
+		In: p.stats.in.Load(), Out: p.stats.out.Load(),
+		Errors: p.stats.errors.Load(), Failures: p.stats.failures.Load(),
+		Restarts: p.stats.restarts.Load(), DeadLetters: p.stats.dead.Load(),
+		Queued: p.mb.len(), State: lifeNames[p.life.Load()],
+	}
+	if h := p.stats.hist.Load(); h != nil {
+		st.P50, st.P99 = h.quantile(0.50), h.quantile(0.99)
+	}
+	return st
+}

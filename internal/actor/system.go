@@ -1,0 +1,544 @@
+package actor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures a System. The zero value means the defaults.
+type Config struct {
+	// Node is this node's id in PIDs (0 on a single-process system).
+	Node uint16
+	// Logger receives events and component logs (default slog.Default()).
+	Logger *slog.Logger
+	// MaxMessageSize bounds a message's payload in bytes (default 1 MiB).
+	MaxMessageSize int
+	// RequestTimeout applies to requests whose context has no deadline
+	// (default 5 s).
+	RequestTimeout time.Duration
+	// Supervisor decides restarts after a crash (default: restart once per
+	// crash).
+	Supervisor Supervisor
+}
+
+// DefaultMaxMessageSize is the message size limit when none is configured.
+const DefaultMaxMessageSize = 1 << 20
+
+// DefaultRequestTimeout applies to requests without a deadline.
+const DefaultRequestTimeout = 5 * time.Second
+
+// SpawnOptions configure one process.
+type SpawnOptions struct {
+	// Name registers the process under a name ("" for none).
+	Name string
+	// Group lets several processes share Name: lookups rotate over them.
+	// Without it a taken name is ErrNameTaken.
+	Group bool
+	// Mailbox bounds the mailbox.
+	Mailbox MailboxConfig
+	// Config is component configuration, handed over as Context.Config.
+	Config json.RawMessage
+	// Links maps aliases to component names, resolved by Context.Link.
+	Links map[string]string
+	// Subscriptions are topics subscribed before PreStart.
+	Subscriptions []string
+}
+
+// System is a set of processes that message each other: the PID table, the
+// name registry, topics and outstanding requests.
+type System struct {
+	cfg     Config
+	log     *slog.Logger
+	table   table
+	names   sync.Map // string → *nameEntry
+	topics  sync.Map // string → *topicEntry
+	pending pending
+	events  events
+	start   time.Time
+
+	mu       sync.Mutex // guards order, seq
+	order    []*process // started processes, in start order
+	seq      uint64
+	stopping atomic.Bool
+	stopped  chan struct{}
+	stopOnce sync.Once
+
+	shutdownReq  chan struct{}
+	shutdownOnce sync.Once
+}
+
+type nameEntry struct {
+	procs atomic.Pointer[[]*process]
+	next  atomic.Uint32
+}
+
+type topicEntry struct {
+	mu   sync.Mutex
+	subs atomic.Pointer[[]*process]
+}
+
+// NewSystem makes an empty system.
+func NewSystem(cfg Config) *System {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.Supervisor == nil {
+		cfg.Supervisor = restartOnce{}
+	}
+	s := &System{cfg: cfg, log: cfg.Logger, start: time.Now(), stopped: make(chan struct{}), shutdownReq: make(chan struct{})}
+	s.table.node = cfg.Node
+	s.events.log = cfg.Logger
+	return s
+}
+
+// Config returns the configuration in force (defaults filled in).
+func (s *System) Config() Config { return s.cfg }
+
+// Logger is the system's logger.
+func (s *System) Logger() *slog.Logger { return s.log }
+
+// Since is the monotonic time since the system started.
+func (s *System) Since() time.Duration { return time.Since(s.start) }
+
+// Spawn starts a process: it makes an instance with f, registers the name,
+// runs PreStart and PostStart, then delivers messages. It returns once the
+// process is started; a failed start returns the hook's error and leaves
+// nothing registered.
+func (s *System) Spawn(f Factory, opts SpawnOptions) (PID, error) {
+	if s.stopping.Load() {
+		return 0, fmt.Errorf("spawn %q: %w", opts.Name, ErrStopping)
+	}
+	if f == nil {
+		return 0, fmt.Errorf("spawn %q: %w: nil factory", opts.Name, ErrInvalid)
+	}
+	o := opts
+	o.Mailbox = o.Mailbox.withDefaults()
+	p := &process{sys: s, name: o.Name, factory: f, opts: &o}
+	p.mb.cfg = o.Mailbox
+	p.ctx = Context{sys: s, p: p}
+	p.run.Store(runOwned) // nothing is delivered before PostStart returns
+	pid, err := s.table.alloc(p)
+	if err != nil {
+		return 0, fmt.Errorf("spawn %q: %w", o.Name, err)
+	}
+	if o.Name != "" {
+		if err := s.register(o.Name, p, o.Group); err != nil {
+			s.table.release(p)
+			return 0, fmt.Errorf("spawn: %w", err)
+		}
+	}
+	for _, t := range o.Subscriptions {
+		if err := s.subscribe(p, t); err != nil {
+			s.unregister(p)
+			s.table.release(p)
+			return 0, fmt.Errorf("spawn %q: %w", o.Name, err)
+		}
+	}
+	s.events.emit(Event{Type: EventSpawned, PID: pid, Name: o.Name})
+	if err := p.start(); err != nil {
+		p.discard()
+		p.mb.close()
+		s.unregister(p)
+		s.table.release(p)
+		p.life.Store(lifeFailed)
+		s.events.emit(Event{Type: EventFailed, PID: pid, Name: o.Name, Reason: err.Error(), Err: err})
+		return 0, fmt.Errorf("spawn: %w", err)
+	}
+	s.mu.Lock()
+	s.seq++
+	p.seq = s.seq
+	s.order = append(s.order, p)
+	s.mu.Unlock()
+	pid = p.pid()
+	s.events.emit(Event{Type: EventStarted, PID: pid, Name: o.Name})
+	if p.release() {
+		go p.loop()
+	}
+	return pid, nil
+}
+
+func (s *System) register(name string, p *process, group bool) error {
+	e := &nameEntry{}
+	one := []*process{p}
+	e.procs.Store(&one)
+	actual, loaded := s.names.LoadOrStore(name, e)
+	if !loaded {
+		return nil
+	}
+	if !group {
+		return fmt.Errorf("%w: %q", ErrNameTaken, name)
+	}
+	e = actual.(*nameEntry)
+	for {
+		old := e.procs.Load()
+		next := append(slices.Clip(*old), p)
+		if e.procs.CompareAndSwap(old, &next) {
+			return nil
+		}
+	}
+}
+
+// unregister removes p's name and subscriptions.
+func (s *System) unregister(p *process) {
+	if p.name != "" {
+		if v, ok := s.names.Load(p.name); ok {
+			e := v.(*nameEntry)
+			for {
+				old := e.procs.Load()
+				next := slices.DeleteFunc(slices.Clone(*old), func(x *process) bool { return x == p })
+				if len(next) == 0 {
+					if e.procs.CompareAndSwap(old, &next) {
+						s.names.CompareAndDelete(p.name, e)
+						break
+					}
+					continue
+				}
+				if e.procs.CompareAndSwap(old, &next) {
+					break
+				}
+			}
+		}
+	}
+	p.mu.Lock()
+	topics := p.topics
+	p.topics = nil
+	p.mu.Unlock()
+	for _, t := range topics {
+		s.unsubscribe(p, t)
+	}
+}
+
+// Lookup resolves a name to the current PID of the process registered
+// under it; for a group, successive lookups rotate over its members.
+func (s *System) Lookup(name string) (PID, error) {
+	v, ok := s.names.Load(name)
+	if !ok {
+		return 0, fmt.Errorf("lookup %q: %w", name, ErrNotFound)
+	}
+	e := v.(*nameEntry)
+	procs := *e.procs.Load()
+	switch len(procs) {
+	case 0:
+		return 0, fmt.Errorf("lookup %q: %w", name, ErrNotFound)
+	case 1:
+		return procs[0].pid(), nil
+	}
+	i := e.next.Add(1)
+	return procs[int(i)%len(procs)].pid(), nil
+}
+
+// Send queues a message for to. The sender is not waited for.
+//
+// # Errors
+//
+// ErrDeadPID (stale or unknown PID), ErrMailboxFull (policy block or fail),
+// ErrTooLarge, ErrInvalid (empty kind), ErrStopping (the target is
+// stopping). Every refused message is also a dead-letter event.
+func (s *System) Send(to PID, kind string, data []byte) error {
+	return s.send(0, to, kind, data, 0, 0)
+}
+
+func (s *System) send(from, to PID, kind string, data []byte, flags Flags, corr uint64) error {
+	m := Message{Sender: from, Kind: kind, Corr: corr, Flags: flags, Data: data}
+	if err := s.check(to, &m); err != nil {
+		return err
+	}
+	p := s.table.get(to)
+	if p == nil {
+		return s.deadLetter(to, "", &m, s.staleReason(to), ErrDeadPID)
+	}
+	return p.enqueue(&m)
+}
+
+func (s *System) check(to PID, m *Message) error {
+	if len(m.Kind) == 0 || len(m.Kind) > 1024 {
+		return fmt.Errorf("send to %s: %w: kind must be 1 to 1024 bytes, got %d", to, ErrInvalid, len(m.Kind))
+	}
+	if len(m.Data) > s.cfg.MaxMessageSize {
+		return fmt.Errorf("send %q to %s: %w: %d bytes, the limit is %d", m.Kind, to, ErrTooLarge, len(m.Data), s.cfg.MaxMessageSize)
+	}
+	return nil
+}
+
+func (s *System) staleReason(pid PID) string {
+	switch {
+	case pid == 0:
+		return "zero pid"
+	case pid.Node() != s.cfg.Node:
+		return fmt.Sprintf("unknown node %d", pid.Node())
+	}
+	return "stale pid: the process stopped or restarted"
+}
+
+// deadLetter reports an undelivered message and returns the error its
+// sender sees.
+func (s *System) deadLetter(to PID, name string, m *Message, reason string, cause error) error {
+	mc := *m
+	s.events.emit(Event{Type: EventDeadLetter, PID: to, Name: name, Reason: reason, Message: &mc})
+	if m.Flags&FlagRequest != 0 {
+		s.pending.complete(m.Corr, reply{err: &RemoteError{Target: to, Kind: m.Kind, Err: fmt.Errorf("%w: %s", cause, reason)}})
+	}
+	return fmt.Errorf("message %q to %s: %w: %s", m.Kind, to, cause, reason)
+}
+
+// Request sends a request and waits for the reply, until ctx is done or,
+// when ctx has no deadline, the system's request timeout.
+func (s *System) Request(ctx context.Context, to PID, kind string, data []byte) ([]byte, error) {
+	return s.request(ctx, 0, to, kind, data)
+}
+
+func (s *System) request(ctx context.Context, from, to PID, kind string, data []byte) ([]byte, error) {
+	if from != 0 && from == to {
+		return nil, fmt.Errorf("request %q: %w: a process cannot wait for its own reply", kind, ErrInvalid)
+	}
+	corr, c := s.pending.add(to, kind)
+	if err := s.send(from, to, kind, data, FlagRequest, corr); err != nil {
+		if s.pending.take(corr) == nil {
+			<-c.ch // a dead letter answered it already
+		}
+		release(c)
+		return nil, err
+	}
+	var timeout <-chan time.Time
+	if _, ok := ctx.Deadline(); !ok {
+		t := time.NewTimer(s.cfg.RequestTimeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var r reply
+	select {
+	case r = <-c.ch:
+	case <-ctx.Done():
+		r = s.abandon(corr, c, fmt.Errorf("request %q to %s: %w: %w", kind, to, ErrTimeout, ctx.Err()))
+	case <-timeout:
+		r = s.abandon(corr, c, fmt.Errorf("request %q to %s: %w after %v", kind, to, ErrTimeout, s.cfg.RequestTimeout))
+	}
+	release(c)
+	return r.data, r.err
+}
+
+// abandon withdraws a request; if its reply raced in, that reply wins.
+func (s *System) abandon(corr uint64, c *call, err error) reply {
+	if s.pending.take(corr) != nil {
+		return reply{err: err}
+	}
+	return <-c.ch
+}
+
+// Reply answers the request m.
+func (s *System) Reply(m Message, data []byte) error {
+	return s.reply(m, data)
+}
+
+func (s *System) reply(m Message, data []byte) error {
+	if m.Flags&FlagRequest == 0 {
+		return fmt.Errorf("reply to %q: %w: the message is not a request", m.Kind, ErrInvalid)
+	}
+	return s.ReplyCorr(m.Corr, data)
+}
+
+// ReplyCorr answers the request with correlation id corr.
+func (s *System) ReplyCorr(corr uint64, data []byte) error {
+	if len(data) > s.cfg.MaxMessageSize {
+		s.pending.complete(corr, reply{err: fmt.Errorf("%w: reply of %d bytes, the limit is %d", ErrTooLarge, len(data), s.cfg.MaxMessageSize)})
+		return fmt.Errorf("reply: %w: %d bytes, the limit is %d", ErrTooLarge, len(data), s.cfg.MaxMessageSize)
+	}
+	if !s.pending.complete(corr, reply{data: data}) {
+		return fmt.Errorf("reply to request %d: %w: it was answered already, timed out, or never existed", corr, ErrNotFound)
+	}
+	return nil
+}
+
+// Publish delivers a copy of the message to every subscriber of topic and
+// returns how many accepted it. Subscribers whose mailboxes refuse it get
+// dead letters; Publish itself does not fail for them.
+func (s *System) Publish(topic string, data []byte) (int, error) {
+	return s.publish(0, topic, data)
+}
+
+func (s *System) publish(from PID, topic string, data []byte) (int, error) {
+	m := Message{Sender: from, Kind: topic, Flags: FlagPublished, Data: data}
+	if err := s.check(0, &m); err != nil {
+		return 0, err
+	}
+	v, ok := s.topics.Load(topic)
+	if !ok {
+		return 0, nil
+	}
+	n := 0
+	for _, p := range *v.(*topicEntry).subs.Load() {
+		mc := m
+		if p.enqueue(&mc) == nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Subscribe subscribes pid to topic (idempotent).
+func (s *System) Subscribe(pid PID, topic string) error {
+	p := s.table.get(pid)
+	if p == nil {
+		return fmt.Errorf("subscribe %s to %q: %w", pid, topic, ErrDeadPID)
+	}
+	return s.subscribe(p, topic)
+}
+
+func (s *System) subscribe(p *process, topic string) error {
+	if len(topic) == 0 || len(topic) > 1024 {
+		return fmt.Errorf("subscribe to %q: %w: a topic is 1 to 1024 bytes", topic, ErrInvalid)
+	}
+	v, _ := s.topics.LoadOrStore(topic, newTopic())
+	t := v.(*topicEntry)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	subs := *t.subs.Load()
+	if slices.Contains(subs, p) {
+		return nil
+	}
+	next := append(slices.Clip(subs), p)
+	t.subs.Store(&next)
+	p.mu.Lock()
+	p.topics = append(p.topics, topic)
+	p.mu.Unlock()
+	return nil
+}
+
+func newTopic() *topicEntry {
+	t := &topicEntry{}
+	var none []*process
+	t.subs.Store(&none)
+	return t
+}
+
+// Unsubscribe removes pid's subscription to topic, if any.
+func (s *System) Unsubscribe(pid PID, topic string) error {
+	p := s.table.get(pid)
+	if p == nil {
+		return fmt.Errorf("unsubscribe %s from %q: %w", pid, topic, ErrDeadPID)
+	}
+	s.unsubscribe(p, topic)
+	p.mu.Lock()
+	p.topics = slices.DeleteFunc(p.topics, func(t string) bool { return t == topic })
+	p.mu.Unlock()
+	return nil
+}
+
+func (s *System) unsubscribe(p *process, topic string) {
+	v, ok := s.topics.Load(topic)
+	if !ok {
+		return
+	}
+	t := v.(*topicEntry)
+	t.mu.Lock()
+	next := slices.DeleteFunc(slices.Clone(*t.subs.Load()), func(x *process) bool { return x == p })
+	t.subs.Store(&next)
+	t.mu.Unlock()
+}
+
+// Stop stops pid gracefully: new messages are refused, the ones already
+// accepted are handled, then PreStop and PostStop run. It waits until the
+// process stopped or ctx is done. A process stopping itself must use
+// Context.Stop, which does not wait.
+func (s *System) Stop(ctx context.Context, pid PID) error {
+	p := s.table.get(pid)
+	if p == nil {
+		return fmt.Errorf("stop %s: %w", pid, ErrDeadPID)
+	}
+	return s.stopProcess(ctx, p)
+}
+
+func (s *System) stopProcess(ctx context.Context, p *process) error {
+	done := p.doneChan()
+	p.stopReq.Store(true)
+	p.schedule()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stop %s (%s): %w", p.pid(), p.name, ctx.Err())
+	}
+}
+
+// Shutdown stops every process in reverse start order, each gracefully,
+// and refuses new spawns. It returns when all stopped or ctx is done.
+func (s *System) Shutdown(ctx context.Context) error {
+	s.stopping.Store(true)
+	defer s.stopOnce.Do(func() { close(s.stopped) })
+	var errs []error
+	for ctx.Err() == nil {
+		s.mu.Lock()
+		procs := slices.DeleteFunc(slices.Clone(s.order), func(p *process) bool { return p.life.Load() >= lifeStopped })
+		s.mu.Unlock()
+		if len(procs) == 0 {
+			break
+		}
+		slices.SortFunc(procs, func(a, b *process) int { return int(b.seq) - int(a.seq) })
+		for _, p := range procs {
+			if err := s.stopProcess(ctx, p); err != nil {
+				errs = append(errs, err)
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Stopping is closed once Shutdown has finished.
+func (s *System) Stopping() <-chan struct{} { return s.stopped }
+
+// Stats returns a snapshot of every started process, in start order.
+func (s *System) Stats() []Stats {
+	s.mu.Lock()
+	procs := slices.Clone(s.order)
+	s.mu.Unlock()
+	out := make([]Stats, len(procs))
+	for i, p := range procs {
+		out[i] = p.snapshot()
+	}
+	return out
+}
+
+// StatsOf returns the snapshot of one process, stopped ones included while
+// the caller holds their PID's process alive.
+func (s *System) StatsOf(pid PID) (Stats, bool) {
+	p := s.table.get(pid)
+	if p == nil {
+		return Stats{}, false
+	}
+	return p.snapshot(), true
+}
+
+// Events subscribes to events with a channel of the given buffer; events
+// a slow reader cannot take are dropped. Call cancel to unsubscribe (it
+// closes the channel).
+func (s *System) Events(buffer int) (<-chan Event, func()) {
+	sub, cancel := s.events.subscribe(buffer)
+	return sub.ch, cancel
+}
+
+// Live is the number of processes in the table.
+func (s *System) Live() int { return int(s.table.live.Load()) }
+
+// requestShutdown records that a component asked for the system to stop.
+func (s *System) requestShutdown() {
+	s.shutdownOnce.Do(func() { close(s.shutdownReq) })
+}
+
+// ShutdownRequested is closed when a component asked the system to shut
+// down (Context.ShutdownSystem). The embedder decides when to call
+// Shutdown.
+func (s *System) ShutdownRequested() <-chan struct{} { return s.shutdownReq }
