@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// Kind is how a module is run.
+type Kind uint8
+
+const (
+	// KindGuest speaks the guest ABI (exports wasmplane_abi_version).
+	KindGuest Kind = iota
+	// KindCommand is a WASI command: one instance per message, stdin in,
+	// stdout out.
+	KindCommand
+)
+
+func (k Kind) String() string {
+	if k == KindCommand {
+		return "wasi-command"
+	}
+	return "wasm"
+}
+
+// Module is a compiled, checked module, ready to instantiate.
+type Module struct {
+	e        *Engine
+	name     string
+	kind     Kind
+	cm       wazero.CompiledModule
+	minPages uint32
+	hooks    [numHooks]bool
+	hasInit  bool
+}
+
+// Name is the name the module was loaded under.
+func (m *Module) Name() string { return m.name }
+
+// Kind says how the module runs.
+func (m *Module) Kind() Kind { return m.kind }
+
+// MinPages is the module's declared minimum memory, in 64 KiB pages.
+func (m *Module) MinPages() uint32 { return m.minPages }
+
+// Compile compiles bin (cached) and checks it against kind: for a guest,
+// the ABI's required exports and signatures, its imports, and the ABI
+// version reported by a probe instance; for a command, _start. The error
+// joins every *LoadError found; errors.Is(err, ErrLoad) holds.
+func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind) (*Module, error) {
+	cm, err := e.rt.CompileModule(ctx, bin)
+	if err != nil {
+		return nil, &LoadError{Module: name, Reason: "not a valid Wasm module: " + err.Error()}
+	}
+	kinds, kerr := exportKinds(bin)
+	if kerr != nil {
+		kinds = map[string]string{}
+	}
+	fns, mems := cm.ExportedFunctions(), cm.ExportedMemories()
+	errs := checkImports(name, cm.ImportedFunctions())
+	if len(cm.ImportedMemories()) > 0 {
+		errs = append(errs, &LoadError{Module: name, Item: "import memory", Reason: "imported memories are not supported yet (shared memory arrives with regions)"})
+	}
+	switch kind {
+	case KindGuest:
+		errs = append(errs, checkGuest(name, fns, mems, kinds)...)
+	case KindCommand:
+		errs = append(errs, checkCommand(name, fns, kinds)...)
+	}
+	if len(errs) > 0 {
+		cm.Close(ctx)
+		return nil, errors.Join(errs...)
+	}
+	m := &Module{e: e, name: name, kind: kind, cm: cm}
+	if mem, ok := mems[ExportMemory]; ok {
+		m.minPages = mem.Min()
+	}
+	for h := range numHooks {
+		_, m.hooks[h] = fns[hookExports[h]]
+	}
+	_, m.hasInit = fns[ExportInitialize]
+	if kind == KindGuest {
+		if err := m.probe(ctx); err != nil {
+			cm.Close(ctx)
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// probe instantiates once and asks for the ABI version.
+func (m *Module) probe(ctx context.Context) error {
+	inst, err := m.Instantiate(ctx, InstanceConfig{})
+	if err != nil {
+		return &LoadError{Module: m.name, Reason: "probe instance failed: " + err.Error()}
+	}
+	defer inst.Close(ctx)
+	fn := inst.mod.ExportedFunction(ExportABIVersion)
+	res, err := fn.Call(inst.ctx)
+	if err != nil {
+		return &LoadError{Module: m.name, Item: "export " + ExportABIVersion, Reason: "trapped: " + err.Error()}
+	}
+	if v := api.DecodeI32(res[0]); v != ABIVersion {
+		return &LoadError{Module: m.name, Item: "export " + ExportABIVersion, Reason: "unsupported ABI version",
+			Want: fmt.Sprintf("%d", ABIVersion), Got: fmt.Sprintf("%d", v)}
+	}
+	return nil
+}
+
+// Close releases the compiled code (instances keep running).
+func (m *Module) Close(ctx context.Context) error { return m.cm.Close(ctx) }
+
+// memoryContext attaches the pooled allocator with the given limit.
+func (m *Module) memoryContext(ctx context.Context, limitPages uint32) (context.Context, error) {
+	if limitPages != 0 && m.minPages > limitPages {
+		return nil, &LoadError{Module: m.name, Item: "memory", Reason: "declared minimum is above the component's memory limit",
+			Want: fmt.Sprintf("at most %d pages", limitPages), Got: fmt.Sprintf("%d pages", m.minPages)}
+	}
+	return experimental.WithMemoryAllocator(ctx, allocator{pool: &m.e.pool, limitBytes: uint64(limitPages) * pageSize}), nil
+}
