@@ -1,0 +1,35 @@
+//go:build !wasip1
+
+package guest
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Outside a wasip1 guest there is no host: calls fail with ErrNotGuest so
+// that code using the SDK still builds, vets and unit-tests natively.
+
+func sysSend(PID, string, []byte) error { return ErrNotGuest }
+
+func sysRequest(PID, string, []byte, int32) ([]byte, error) { return nil, ErrNotGuest }
+
+func sysReply(uint64, []byte) error { return ErrNotGuest }
+
+func sysPublish(string, []byte) error { return ErrNotGuest }
+
+func sysSubscribe(string) error { return ErrNotGuest }
+
+func sysUnsubscribe(string) error { return ErrNotGuest }
+
+func sysLookup(string) (PID, error) { return 0, ErrNotGuest }
+
+func sysSelf() PID { return 0 }
+
+func sysNow() time.Duration { return 0 }
+
+func sysLog(level Level, msg string) {
+	// Level i maps to slog's -4, 0, 4, 8.
+	slog.Default().Log(context.Background(), slog.Level(4*(int(level)-1)), msg, "sdk", "wasmplane/guest")
+}

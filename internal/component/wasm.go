@@ -1,0 +1,188 @@
+package component
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/wasmplane/wasmplane/internal/actor"
+	"github.com/wasmplane/wasmplane/internal/engine"
+)
+
+// WasmOptions configure the instances of a guest module.
+type WasmOptions struct {
+	// MemoryLimitPages caps each instance's memory (0: the module's own
+	// maximum).
+	MemoryLimitPages uint32
+}
+
+// Wasm is a guest-ABI module instance running as a component. A fresh one
+// is made for every (re)start; it implements engine.Host for its imports.
+type Wasm struct {
+	mod  *engine.Module
+	opts WasmOptions
+	inst *engine.Instance
+	ctx  *actor.Context
+	log  *slog.Logger
+}
+
+// NewWasmFactory returns a factory making fresh instances of mod.
+func NewWasmFactory(mod *engine.Module, opts WasmOptions) actor.Factory {
+	return func() (actor.Component, error) { return &Wasm{mod: mod, opts: opts}, nil }
+}
+
+// crash marks traps as crashes for the actor system.
+func crash(err error) error {
+	var te *engine.TrapError
+	if errors.As(err, &te) {
+		return &actor.CrashError{Reason: err}
+	}
+	return err
+}
+
+func (w *Wasm) PreStart(ctx *actor.Context) error {
+	w.ctx = ctx
+	w.log = ctx.Logger()
+	out := &logWriter{log: w.log, level: slog.LevelInfo, attr: "stdout"}
+	errw := &logWriter{log: w.log, level: slog.LevelWarn, attr: "stderr"}
+	inst, err := w.mod.Instantiate(context.Background(), engine.InstanceConfig{
+		Host: w, MemoryLimitPages: w.opts.MemoryLimitPages, Stdout: out, Stderr: errw,
+	})
+	if err != nil {
+		return crash(err)
+	}
+	w.inst = inst
+	return crash(inst.Hook(engine.HookPreStart))
+}
+
+func (w *Wasm) PostStart(*actor.Context) error { return crash(w.inst.Hook(engine.HookPostStart)) }
+
+func (w *Wasm) Receive(_ *actor.Context, m actor.Message) error {
+	st, err := w.inst.Deliver(uint64(m.Sender), m.Corr, uint32(m.Flags), m.Kind, m.Data)
+	if err != nil {
+		return crash(err)
+	}
+	if st != 0 {
+		return fmt.Errorf("module %q: wasmplane_receive returned status %d for %q", w.mod.Name(), st, m.Kind)
+	}
+	return nil
+}
+
+func (w *Wasm) PreStop(*actor.Context) error { return crash(w.inst.Hook(engine.HookPreStop)) }
+
+func (w *Wasm) PostStop(*actor.Context) error { return crash(w.inst.Hook(engine.HookPostStop)) }
+
+// Close frees the instance after the stop hooks.
+func (w *Wasm) Close() error { w.Discard(); return nil }
+
+// Discard frees the instance without hooks (after a crash).
+func (w *Wasm) Discard() {
+	if w.inst != nil {
+		w.inst.Close(context.Background())
+		w.inst = nil
+	}
+}
+
+// The engine.Host side: the guest's imports. Slices alias guest memory;
+// everything kept is copied.
+
+func (w *Wasm) tooLarge(n int) bool { return n > w.ctx.System().Config().MaxMessageSize }
+
+func (w *Wasm) Send(to uint64, kind, data []byte) engine.Status {
+	if w.ctx == nil {
+		return engine.ErrStopping
+	}
+	if w.tooLarge(len(data)) {
+		return engine.ErrTooLarge
+	}
+	return statusOf(w.ctx.Send(actor.PID(to), string(kind), clone(data)))
+}
+
+func (w *Wasm) Request(to uint64, kind, data []byte, timeout time.Duration) ([]byte, engine.Status) {
+	if w.ctx == nil {
+		return nil, engine.ErrStopping
+	}
+	if w.tooLarge(len(data)) {
+		return nil, engine.ErrTooLarge
+	}
+	if to == 0 {
+		return nil, engine.ErrInvalidArg
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	reply, err := w.ctx.Request(ctx, actor.PID(to), string(kind), clone(data))
+	return reply, statusOf(err)
+}
+
+func (w *Wasm) Reply(corr uint64, data []byte) engine.Status {
+	if w.ctx == nil {
+		return engine.ErrStopping
+	}
+	if w.tooLarge(len(data)) {
+		return engine.ErrTooLarge
+	}
+	return statusOf(w.ctx.ReplyCorr(corr, clone(data)))
+}
+
+func (w *Wasm) Publish(topic, data []byte) engine.Status {
+	if w.ctx == nil {
+		return engine.ErrStopping
+	}
+	if w.tooLarge(len(data)) {
+		return engine.ErrTooLarge
+	}
+	return statusOf(w.ctx.Publish(string(topic), clone(data)))
+}
+
+func (w *Wasm) Subscribe(topic []byte) engine.Status {
+	if w.ctx == nil {
+		return engine.ErrStopping
+	}
+	return statusOf(w.ctx.Subscribe(string(topic)))
+}
+
+func (w *Wasm) Unsubscribe(topic []byte) engine.Status {
+	if w.ctx == nil {
+		return engine.ErrStopping
+	}
+	return statusOf(w.ctx.Unsubscribe(string(topic)))
+}
+
+var levels = [4]slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}
+
+func (w *Wasm) Log(level int32, msg []byte) {
+	if w.log != nil {
+		w.log.Log(context.Background(), levels[level], string(msg))
+	}
+}
+
+func (w *Wasm) Self() uint64 {
+	if w.ctx == nil {
+		return 0
+	}
+	return uint64(w.ctx.Self())
+}
+
+func (w *Wasm) Lookup(name []byte) (uint64, engine.Status) {
+	if w.ctx == nil {
+		return 0, engine.ErrStopping
+	}
+	pid, err := w.ctx.Lookup(string(name))
+	return uint64(pid), statusOf(err)
+}
+
+func (w *Wasm) Now() int64 {
+	if w.ctx == nil {
+		return 0
+	}
+	return int64(w.ctx.Now())
+}
+
+func clone(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}

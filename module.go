@@ -1,0 +1,83 @@
+package wasmplane
+
+import (
+	"context"
+
+	"github.com/wasmplane/wasmplane/internal/component"
+	"github.com/wasmplane/wasmplane/internal/engine"
+)
+
+// Kind says how a module runs.
+type Kind = engine.Kind
+
+// Module kinds.
+const (
+	// KindWasm speaks the guest ABI (docs/abi.md).
+	KindWasm = engine.KindGuest
+	// KindWASICommand is a WASI program with _start: a fresh instance per
+	// message, stdin in, stdout out.
+	KindWASICommand = engine.KindCommand
+)
+
+// ErrLoad matches every module load-check failure.
+var ErrLoad = engine.ErrLoad
+
+// LoadError says which export or import of which module failed the load
+// check, what was expected and what the module has.
+type LoadError = engine.LoadError
+
+// HostFunctions lists the host imports of the guest ABI.
+func HostFunctions() []string { return engine.HostFunctions() }
+
+// Module is a compiled and checked Wasm module.
+type Module struct {
+	m *engine.Module
+}
+
+// WasmOptions configure the instances of a module.
+type WasmOptions struct {
+	// MemoryLimitPages caps each instance's linear memory in 64 KiB pages
+	// (0: the module's own maximum). Growth past it fails (memory.grow
+	// returns -1); a module declaring more than it fails to start.
+	MemoryLimitPages uint32
+	// Args, Env and Preopens apply to WASI commands.
+	Args     []string
+	Env      [][2]string
+	Preopens []Preopen
+}
+
+// Preopen maps a host directory into a WASI command's filesystem.
+type Preopen = component.Preopen
+
+// LoadModule compiles wasm (through the compile cache) and checks it
+// against kind before any instance runs.
+//
+// # Errors
+//
+// Every problem found, joined; each is a *LoadError and errors.Is(err,
+// ErrLoad) holds.
+func (s *System) LoadModule(ctx context.Context, name string, wasm []byte, kind Kind) (*Module, error) {
+	m, err := s.eng.Compile(ctx, name, wasm, kind)
+	if err != nil {
+		return nil, err
+	}
+	return &Module{m: m}, nil
+}
+
+// Name is the module's name.
+func (m *Module) Name() string { return m.m.Name() }
+
+// Kind is how the module runs.
+func (m *Module) Kind() Kind { return m.m.Kind() }
+
+// Factory returns a Factory for components running this module: a fresh
+// instance per (re)start for KindWasm, a fresh instance per message for
+// KindWASICommand.
+func (m *Module) Factory(opts WasmOptions) Factory {
+	if m.m.Kind() == engine.KindCommand {
+		return component.NewCommandFactory(m.m, component.CommandOptions{
+			Args: opts.Args, Env: opts.Env, Preopens: opts.Preopens, MemoryLimitPages: opts.MemoryLimitPages,
+		})
+	}
+	return component.NewWasmFactory(m.m, component.WasmOptions{MemoryLimitPages: opts.MemoryLimitPages})
+}
