@@ -483,6 +483,13 @@ func TestMessageTooLarge(t *testing.T) {
 	if err := s.Send(pid, "k", make([]byte, 9)); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("got %v", err)
 	}
+	small, _ := s.Spawn(factoryOf(ReceiveFunc(nil)), SpawnOptions{MaxMessageSize: 4})
+	if err := s.Send(small, "k", make([]byte, 5)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("per-process limit: got %v", err)
+	}
+	if err := s.Send(small, "k", make([]byte, 4)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestHistogramQuantiles(t *testing.T) {

@@ -49,6 +49,9 @@ type SpawnOptions struct {
 	Links map[string]string
 	// Subscriptions are topics subscribed before PreStart.
 	Subscriptions []string
+	// MaxMessageSize bounds payloads sent to this process, below the
+	// system's limit (0: the system's).
+	MaxMessageSize int
 }
 
 // System is a set of processes that message each other: the PID table, the
@@ -259,6 +262,9 @@ func (s *System) send(from, to PID, kind string, data []byte, flags Flags, corr 
 	p := s.table.get(to)
 	if p == nil {
 		return s.deadLetter(to, "", &m, s.staleReason(to), ErrDeadPID)
+	}
+	if limit := p.opts.MaxMessageSize; limit > 0 && len(data) > limit {
+		return fmt.Errorf("send %q to %s (%s): %w: %d bytes, its limit is %d", kind, to, p.name, ErrTooLarge, len(data), limit)
 	}
 	return p.enqueue(&m)
 }
