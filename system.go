@@ -109,3 +109,6 @@ func (s *System) CacheDir() string { return s.eng.CacheDir() }
 
 // String describes the system briefly.
 func (s *System) String() string { return fmt.Sprintf("wasmplane system (%d live)", s.sys.Live()) }
+
+// MaxMessageSize is the system's payload limit in bytes.
+func (s *System) MaxMessageSize() int { return s.sys.Config().MaxMessageSize }

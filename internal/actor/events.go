@@ -65,7 +65,7 @@ func (e Event) level() slog.Level {
 	case EventRestarted, EventDeadLetter:
 		return slog.LevelWarn
 	}
-	return slog.LevelInfo
+	return slog.LevelDebug
 }
 
 func (e Event) attrs() []slog.Attr {

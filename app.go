@@ -1,0 +1,174 @@
+package wasmplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/wasmplane/wasmplane/internal/gobuild"
+	"github.com/wasmplane/wasmplane/manifest"
+)
+
+// AppOptions configure StartApp.
+type AppOptions struct {
+	// Factories make the manifest's Go components, by factory name.
+	Factories map[string]Factory
+	// Logger receives events and logs (default slog.Default()).
+	Logger *slog.Logger
+	// BuildCacheDir holds Go guests built from source (default
+	// $XDG_CACHE_HOME/wasmplane/gobuild or the OS equivalent).
+	BuildCacheDir string
+	// OnBuild, if set, is told about each Go guest built or reused.
+	OnBuild func(component, wasmPath string, cached bool)
+}
+
+// App is a running manifest.
+type App struct {
+	sys      *System
+	manifest *manifest.Manifest
+	pids     map[string][]PID
+}
+
+// StartApp loads every module of m (building Go guest sources as needed),
+// then spawns the components in manifest order, each instance at a time.
+// If any step fails, what was started is shut down and the error names the
+// component.
+func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App, error) {
+	sys, err := New(ctx, Config{
+		Logger: opts.Logger, MaxMessageSize: m.System.MaxMessageSize,
+		RequestTimeout: m.System.RequestTimeout, CacheDir: m.System.CacheDir,
+	})
+	if err != nil {
+		return nil, err
+	}
+	app := &App{sys: sys, manifest: m, pids: map[string][]PID{}}
+	factories := make([]Factory, len(m.Components))
+	for i, c := range m.Components {
+		f, err := app.factory(ctx, c, opts)
+		if err != nil {
+			sys.Close(ctx)
+			return nil, fmt.Errorf("%s: component %q: %w", where(m, c), c.Name, err)
+		}
+		factories[i] = f
+	}
+	for i, c := range m.Components {
+		for range c.Instances {
+			pid, err := sys.Spawn(factories[i], spawnOptions(c))
+			if err != nil {
+				sys.Close(ctx)
+				return nil, fmt.Errorf("%s: component %q: %w", where(m, c), c.Name, err)
+			}
+			app.pids[c.Name] = append(app.pids[c.Name], pid)
+		}
+	}
+	return app, nil
+}
+
+func where(m *manifest.Manifest, c manifest.Component) string {
+	if m.File == "" || c.Line == 0 {
+		return "manifest"
+	}
+	return fmt.Sprintf("%s:%d:%d", m.File, c.Line, c.Column)
+}
+
+func spawnOptions(c manifest.Component) SpawnOptions {
+	overflow := map[string]Overflow{manifest.OverflowBlock: OverflowBlock, manifest.OverflowDrop: OverflowDrop, manifest.OverflowFail: OverflowFail}
+	return SpawnOptions{
+		Name: c.Name, Group: c.Instances > 1,
+		Mailbox: MailboxConfig{
+			Capacity: c.Mailbox.Capacity, Overflow: overflow[c.Mailbox.Overflow], BlockTimeout: c.Mailbox.BlockTimeout,
+		},
+		Config: c.Config, Links: c.Links, Subscriptions: c.Subscriptions,
+		MaxMessageSize: c.Limits.MaxMessageSize,
+	}
+}
+
+func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions) (Factory, error) {
+	if c.Kind == manifest.KindGo {
+		f, ok := opts.Factories[c.Factory]
+		if !ok {
+			known := slices.Sorted(maps.Keys(opts.Factories))
+			return nil, fmt.Errorf("%w: no Go factory %q is registered (known: %s)", ErrNotFound, c.Factory, strings.Join(known, ", "))
+		}
+		return f, nil
+	}
+	path, err := ModulePath(ctx, a.manifest, c, opts)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	kind := KindWasm
+	if c.Kind == manifest.KindWASICommand {
+		kind = KindWASICommand
+	}
+	mod, err := a.sys.LoadModule(ctx, c.Name, bin, kind)
+	if err != nil {
+		return nil, err
+	}
+	wo := WasmOptions{MemoryLimitPages: c.Limits.MemoryPages, Args: c.Args}
+	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
+		wo.Env = append(wo.Env, [2]string{k, c.Env[k]})
+	}
+	for _, p := range c.Preopens {
+		wo.Preopens = append(wo.Preopens, Preopen{Host: a.manifest.Resolve(p.Host), Guest: p.Guest, ReadOnly: p.ReadOnly})
+	}
+	return mod.Factory(wo), nil
+}
+
+// ModulePath returns the .wasm file of a Wasm component: its module, or
+// its Go guest source built (or reused when unchanged) in the build cache.
+func ModulePath(ctx context.Context, m *manifest.Manifest, c manifest.Component, opts AppOptions) (string, error) {
+	if c.Module != "" {
+		return m.Resolve(c.Module), nil
+	}
+	if c.Source == "" {
+		return "", fmt.Errorf("%w: neither module nor source is set", ErrInvalid)
+	}
+	var cached bool
+	path, err := gobuild.Build(ctx, m.Resolve(c.Source), gobuild.Options{
+		CacheDir: opts.BuildCacheDir,
+		Report:   func(r gobuild.Report) { cached = r.CacheHit },
+	})
+	if err != nil {
+		return "", fmt.Errorf("build Go guest %s: %w", c.Source, err)
+	}
+	if opts.OnBuild != nil {
+		opts.OnBuild(c.Name, path, cached)
+	}
+	return path, nil
+}
+
+// System is the app's system.
+func (a *App) System() *System { return a.sys }
+
+// Manifest is the manifest the app runs.
+func (a *App) Manifest() *manifest.Manifest { return a.manifest }
+
+// PIDs returns the PIDs the component's instances were spawned with.
+func (a *App) PIDs(name string) []PID { return slices.Clone(a.pids[name]) }
+
+// Wait blocks until a component asks for shutdown or ctx is done.
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case <-a.sys.ShutdownRequested():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close shuts the app down (reverse start order) and releases the engine.
+func (a *App) Close(ctx context.Context) error {
+	if a == nil || a.sys == nil {
+		return errors.New("app not started")
+	}
+	return a.sys.Close(ctx)
+}
