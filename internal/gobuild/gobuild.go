@@ -30,6 +30,9 @@ type Options struct {
 	GoCmd string
 	// Report, if set, is called once per successful Build.
 	Report func(Report)
+	// Command builds a WASI command (-buildmode=exe, a _start program)
+	// instead of a guest (-buildmode=c-shared, exports only).
+	Command bool
 }
 
 // Report describes a successful [Build].
@@ -79,6 +82,9 @@ func Build(ctx context.Context, srcDir string, opts Options) (string, error) {
 		cacheDir = defaultCacheDir()
 	}
 	flags := append(append([]string(nil), fixedFlags...), opts.Flags...)
+	if opts.Command {
+		flags[0] = "-buildmode=exe"
+	}
 
 	goVersion, err := goVersion(ctx, goCmd, srcDir)
 	if err != nil {

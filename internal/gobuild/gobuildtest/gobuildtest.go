@@ -14,7 +14,19 @@ import (
 // stops the test on error, with the compiler's output.
 func Build(tb testing.TB, srcDir string) []byte {
 	tb.Helper()
+	return build(tb, srcDir, false)
+}
+
+// BuildCommand builds the plain WASI program (a _start command) in srcDir.
+func BuildCommand(tb testing.TB, srcDir string) []byte {
+	tb.Helper()
+	return build(tb, srcDir, true)
+}
+
+func build(tb testing.TB, srcDir string, command bool) []byte {
+	tb.Helper()
 	path, err := gobuild.Build(tb.Context(), srcDir, gobuild.Options{
+		Command: command,
 		Report: func(r gobuild.Report) {
 			tb.Logf("gobuild %s: %s (cache hit %v)", r.SrcDir, r.Duration, r.CacheHit)
 		},
