@@ -3,6 +3,7 @@ package actor
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 const pendingShards = 64
@@ -18,9 +19,20 @@ type call struct {
 	ch     chan reply
 	target PID
 	kind   string
+	timer  *time.Timer // reused across requests; stopped when pooled
 }
 
 var callPool = sync.Pool{New: func() any { return &call{ch: make(chan reply, 1)} }}
+
+// arm starts the call's timeout timer, reusing the one it had.
+func (c *call) arm(d time.Duration) <-chan time.Time {
+	if c.timer == nil {
+		c.timer = time.NewTimer(d)
+	} else {
+		c.timer.Reset(d) // Go ≥ 1.23: no stale value can be left in C
+	}
+	return c.timer.C
+}
 
 // pending maps correlation ids to outstanding requests. Sharded so that
 // concurrent requesters rarely share a lock.
@@ -81,6 +93,9 @@ func (t *pending) complete(corr uint64, r reply) bool {
 // release returns c to the pool once its requester is done with it: either
 // it received the reply, or it took the call out of the table itself.
 func release(c *call) {
+	if c.timer != nil {
+		c.timer.Stop()
+	}
 	c.target, c.kind = 0, ""
 	callPool.Put(c)
 }

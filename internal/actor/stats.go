@@ -103,7 +103,8 @@ type Stats struct {
 	DeadLetters uint64
 	// Queued is the mailbox length now.
 	Queued int
-	// P50 and P99 are handle-time quantiles (zero before any message).
+	// P50 and P99 are handle-time quantiles (zero before any message),
+	// from a uniform sample of one message in eight.
 	P50, P99 time.Duration
 	// State is "running", "stopping", "stopped" or "failed".
 	State string

@@ -320,9 +320,7 @@ func (s *System) request(ctx context.Context, from, to PID, kind string, data []
 	}
 	var timeout <-chan time.Time
 	if _, ok := ctx.Deadline(); !ok {
-		t := time.NewTimer(s.cfg.RequestTimeout)
-		defer t.Stop()
-		timeout = t.C
+		timeout = c.arm(s.cfg.RequestTimeout)
 	}
 	var r reply
 	select {
