@@ -10,12 +10,16 @@
 # lld 14, wabt 1.0.32).
 
 CLANG ?= clang
+WASM_LD ?= wasm-ld
 WAT2WASM ?= wat2wasm
 WASM_OUT ?= .
 
 # Guest ABI v1 C guests; see guest/c/wasmplane.h for why -mbulk-memory.
 WASM_CFLAGS := --target=wasm32 -nostdlib -O2 -mbulk-memory -Wall -Wextra -Iguest/c
-WASM_LDFLAGS := -Wl,--no-entry -Wl,--stack-first -Wl,-z,stack-size=65536
+# Compile and link in two steps: when clang drives the link itself it runs
+# binaryen's wasm-opt if one is on PATH, so the bytes would depend on what
+# else is installed. wasm-ld alone never does.
+WASM_LDFLAGS := -m wasm32 --no-entry --stack-first -z stack-size=65536
 WAT2WASM_FLAGS :=
 
 C_SRCS := $(wildcard testdata/c/*.c) examples/quickstart/counter/counter.c
@@ -27,7 +31,9 @@ wasm: $(WASM)
 
 $(WASM_OUT)/%.wasm: %.c guest/c/wasmplane.h
 	@mkdir -p $(@D)
-	$(CLANG) $(WASM_CFLAGS) $(WASM_LDFLAGS) -o $@ $<
+	$(CLANG) $(WASM_CFLAGS) -c -o $@.o $<
+	$(WASM_LD) $(WASM_LDFLAGS) -o $@ $@.o
+	@rm -f $@.o
 	@chmod 644 $@
 
 $(WASM_OUT)/%.wasm: %.wat

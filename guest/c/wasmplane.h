@@ -9,8 +9,12 @@
  * # Building a guest
  *
  *   clang --target=wasm32 -nostdlib -O2 -mbulk-memory -Wall -Wextra -Iguest/c \
- *     -Wl,--no-entry -Wl,--stack-first -Wl,-z,stack-size=65536 \
- *     -o guest.wasm guest.c
+ *     -c -o guest.o guest.c
+ *   wasm-ld -m wasm32 --no-entry --stack-first -z stack-size=65536 \
+ *     -o guest.wasm guest.o
+ *
+ * (Linking through clang works too, but clang then runs binaryen's
+ * wasm-opt when one is on PATH, so the output depends on the machine.)
  *
  * The exports are marked with __attribute__((export_name(...))), so wasm-ld
  * needs neither --export-dynamic nor --export flags, and only the ABI
