@@ -95,14 +95,19 @@ type eventSub struct {
 // A subscriber that does not keep up loses events (counted), it never
 // blocks the system.
 type events struct {
-	log  *slog.Logger
-	mu   sync.RWMutex
-	subs []*eventSub
+	log   *slog.Logger
+	mu    sync.RWMutex
+	subs  []*eventSub
+	nsubs atomic.Int32
 }
 
 func (b *events) emit(e Event) {
+	logged := b.log.Enabled(context.Background(), e.level())
+	if !logged && b.nsubs.Load() == 0 {
+		return // nobody listens: skip the clock read and the lock
+	}
 	e.Time = time.Now()
-	if b.log.Enabled(context.Background(), e.level()) {
+	if logged {
 		b.log.LogAttrs(context.Background(), e.level(), "wasmplane "+e.Type.String(), e.attrs()...)
 	}
 	b.mu.RLock()
@@ -123,6 +128,7 @@ func (b *events) subscribe(buffer int) (*eventSub, func()) {
 	s := &eventSub{ch: make(chan Event, buffer)}
 	b.mu.Lock()
 	b.subs = append(b.subs, s)
+	b.nsubs.Store(int32(len(b.subs)))
 	b.mu.Unlock()
 	var once sync.Once
 	return s, func() {
@@ -131,6 +137,7 @@ func (b *events) subscribe(buffer int) (*eventSub, func()) {
 			for i, x := range b.subs {
 				if x == s {
 					b.subs = append(b.subs[:i], b.subs[i+1:]...)
+					b.nsubs.Store(int32(len(b.subs)))
 					break
 				}
 			}
