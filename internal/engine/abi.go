@@ -21,6 +21,11 @@ const (
 	ExportReceive    = "wasmplane_receive"
 	ExportInitialize = "_initialize"
 	ExportStart      = "_start"
+	// Optional exports for state handoff and health checks (additions to
+	// ABI v1 that older guests simply lack).
+	ExportStateSave = "wasmplane_state_save"
+	ExportStateLoad = "wasmplane_state_load"
+	ExportHealth    = "wasmplane_health"
 )
 
 // Hook names a lifecycle hook.
@@ -80,6 +85,9 @@ var guestExports = []struct {
 	{hookExports[HookPreStop], signature{nil, []api.ValueType{i32}}, false},
 	{hookExports[HookPostStop], signature{nil, []api.ValueType{i32}}, false},
 	{ExportInitialize, signature{nil, nil}, false},
+	{ExportStateSave, signature{nil, []api.ValueType{i64}}, false},
+	{ExportStateLoad, signature{[]api.ValueType{i32, i32}, []api.ValueType{i32}}, false},
+	{ExportHealth, signature{nil, []api.ValueType{i32}}, false},
 }
 
 // LoadError says why a module failed the load check: which module, which

@@ -51,6 +51,101 @@ func exportKinds(bin []byte) (map[string]string, error) {
 
 var errTruncated = errors.New("truncated module")
 
+type importEntry struct {
+	module, name, kind string
+}
+
+// imports lists a module's imports with their kind, read from the import
+// section (wazero's CompiledModule exposes only imported functions and
+// memories). Called on modules wazero has validated; reads are checked.
+func imports(bin []byte) ([]importEntry, error) {
+	if len(bin) < 8 {
+		return nil, errTruncated
+	}
+	r := reader{b: bin, i: 8}
+	for r.i < len(r.b) {
+		id, ok := r.byte()
+		size, ok2 := r.uleb()
+		if !ok || !ok2 || uint64(r.i)+size > uint64(len(r.b)) {
+			return nil, errTruncated
+		}
+		end := r.i + int(size)
+		if id != 2 {
+			r.i = end
+			continue
+		}
+		n, ok := r.uleb()
+		if !ok {
+			return nil, errTruncated
+		}
+		var out []importEntry
+		for range n {
+			mod, ok1 := r.name(end)
+			name, ok2 := r.name(end)
+			kind, ok3 := r.byte()
+			if !ok1 || !ok2 || !ok3 {
+				return nil, errTruncated
+			}
+			out = append(out, importEntry{mod, name, externKind(kind)})
+			if !r.skipImportDesc(kind) {
+				return nil, errTruncated
+			}
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+func (r *reader) name(end int) (string, bool) {
+	l, ok := r.uleb()
+	if !ok || uint64(r.i)+l > uint64(end) {
+		return "", false
+	}
+	s := string(r.b[r.i : r.i+int(l)])
+	r.i += int(l)
+	return s, true
+}
+
+// skipImportDesc skips an import's type: a function's type index, a
+// table's element type and limits, a memory's limits, a global's type, a
+// tag's attribute and type index.
+func (r *reader) skipImportDesc(kind byte) bool {
+	limits := func() bool {
+		flags, ok := r.byte()
+		if !ok {
+			return false
+		}
+		if _, ok := r.uleb(); !ok {
+			return false
+		}
+		if flags&1 != 0 {
+			_, ok = r.uleb()
+		}
+		return ok
+	}
+	switch kind {
+	case 0: // function
+		_, ok := r.uleb()
+		return ok
+	case 1: // table
+		if _, ok := r.byte(); !ok {
+			return false
+		}
+		return limits()
+	case 2: // memory
+		return limits()
+	case 3: // global
+		_, ok1 := r.byte()
+		_, ok2 := r.byte()
+		return ok1 && ok2
+	case 4: // tag
+		_, ok1 := r.byte()
+		_, ok2 := r.uleb()
+		return ok1 && ok2
+	}
+	return false
+}
+
 func externKind(k byte) string {
 	switch k {
 	case 0:

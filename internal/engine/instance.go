@@ -43,8 +43,16 @@ type TrapError struct {
 	Err    error
 }
 
+// maxTrapText bounds a trap's message: wazero's includes the stack trace
+// with guest-chosen function names, which a hostile module can make huge.
+const maxTrapText = 4096
+
 func (e *TrapError) Error() string {
-	return fmt.Sprintf("module %q trapped in %s: %v", e.Module, e.Export, e.Err)
+	msg := e.Err.Error()
+	if len(msg) > maxTrapText {
+		msg = msg[:maxTrapText] + fmt.Sprintf("… (%d bytes truncated)", len(msg)-maxTrapText)
+	}
+	return fmt.Sprintf("module %q trapped in %s: %s", e.Module, e.Export, msg)
 }
 
 func (e *TrapError) Unwrap() error { return e.Err }
@@ -155,6 +163,9 @@ func (inst *Instance) Deliver(sender, corr uint64, flags uint32, kind string, da
 
 // grow asks the guest for a buffer of at least n bytes and checks it.
 func (inst *Instance) grow(n uint32) error {
+	// Calling wasmplane_alloc ends the host's ownership of the previous
+	// region, whatever the call returns: the guest may reuse it.
+	inst.buf, inst.bufN = 0, 0
 	s := inst.stack[:]
 	s[0] = uint64(n)
 	if err := inst.alloc.CallWithStack(inst.ctx, s); err != nil {

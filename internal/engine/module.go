@@ -30,13 +30,15 @@ func (k Kind) String() string {
 
 // Module is a compiled, checked module, ready to instantiate.
 type Module struct {
-	e        *Engine
-	name     string
-	kind     Kind
-	cm       wazero.CompiledModule
-	minPages uint32
-	hooks    [numHooks]bool
-	hasInit  bool
+	e         *Engine
+	name      string
+	kind      Kind
+	cm        wazero.CompiledModule
+	minPages  uint32
+	hooks     [numHooks]bool
+	hasInit   bool
+	hasState  bool // exports both wasmplane_state_save and _load
+	hasHealth bool
 }
 
 // Name is the name the module was loaded under.
@@ -44,6 +46,13 @@ func (m *Module) Name() string { return m.name }
 
 // Kind says how the module runs.
 func (m *Module) Kind() Kind { return m.kind }
+
+// HasState reports whether the module exports wasmplane_state_save and
+// wasmplane_state_load.
+func (m *Module) HasState() bool { return m.hasState }
+
+// HasHealth reports whether the module exports wasmplane_health.
+func (m *Module) HasHealth() bool { return m.hasHealth }
 
 // MinPages is the module's declared minimum memory, in 64 KiB pages.
 func (m *Module) MinPages() uint32 { return m.minPages }
@@ -53,6 +62,9 @@ func (m *Module) MinPages() uint32 { return m.minPages }
 // version reported by a probe instance; for a command, _start. The error
 // joins every *LoadError found; errors.Is(err, ErrLoad) holds.
 func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind) (*Module, error) {
+	if err := precheck(bin); err != nil {
+		return nil, &LoadError{Module: name, Reason: "not a valid Wasm module: " + err.Error()}
+	}
 	cm, err := e.rt.CompileModule(ctx, bin)
 	if err != nil {
 		return nil, &LoadError{Module: name, Reason: "not a valid Wasm module: " + err.Error()}
@@ -65,6 +77,15 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 	errs := checkImports(name, cm.ImportedFunctions())
 	if len(cm.ImportedMemories()) > 0 {
 		errs = append(errs, &LoadError{Module: name, Item: "import memory", Reason: "imported memories are not supported yet (shared memory arrives with regions)"})
+	}
+	// The host provides functions only: an imported table or global (or a
+	// memory, reported above) could never be linked.
+	imps, _ := imports(bin)
+	for _, im := range imps {
+		if im.kind != "function" && im.kind != "memory" {
+			errs = append(errs, &LoadError{Module: name, Item: "import " + im.module + "." + im.name,
+				Reason: "imports a " + im.kind + "; the host provides only functions", Want: "no " + im.kind + " imports"})
+		}
 	}
 	switch kind {
 	case KindGuest:
@@ -84,6 +105,10 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 		_, m.hooks[h] = fns[hookExports[h]]
 	}
 	_, m.hasInit = fns[ExportInitialize]
+	_, save := fns[ExportStateSave]
+	_, load := fns[ExportStateLoad]
+	m.hasState = save && load
+	_, m.hasHealth = fns[ExportHealth]
 	if kind == KindGuest {
 		if err := m.probe(ctx); err != nil {
 			cm.Close(ctx)
