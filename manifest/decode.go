@@ -219,7 +219,7 @@ var manifestFields = []field[Manifest]{
 			decodeObject(d, e, ep, "component", componentFields, c)
 		}
 	}},
-	{"supervision", func(d *decoder, m *Manifest, v *node, p string) { m.Supervision = d.raw(v) }},
+	{"supervision", func(d *decoder, m *Manifest, v *node, p string) { m.Supervision = decodeSupervision(d, v, p) }},
 	{"interfaces", func(d *decoder, m *Manifest, v *node, p string) { m.Interfaces = d.raw(v) }},
 	{"regions", func(d *decoder, m *Manifest, v *node, p string) { m.Regions = d.raw(v) }},
 	{"jobs", func(d *decoder, m *Manifest, v *node, p string) { m.Jobs = d.raw(v) }},
@@ -288,6 +288,7 @@ var limitsFields = []field[Limits]{
 	{"max_message_size", func(d *decoder, l *Limits, v *node, p string) {
 		l.MaxMessageSize = int(d.integer(v, p, "max_message_size", messageSizeRule))
 	}},
+	{"deadline", func(d *decoder, l *Limits, v *node, p string) { l.Deadline = d.duration(v, p, "deadline") }},
 }
 
 var mailboxFields = []field[Mailbox]{

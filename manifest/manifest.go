@@ -61,9 +61,13 @@ type Manifest struct {
 	// Components are the app's components, in manifest order.
 	Components []Component
 
+	// Supervision is the root supervisor (nil when absent: every component
+	// is then a permanent child of a default root).
+	Supervision *Supervision
+
 	// Reserved sections, kept as written (any JSON value) for later
 	// features; nil when absent.
-	Supervision, Interfaces, Regions, Jobs, Cluster json.RawMessage
+	Interfaces, Regions, Jobs, Cluster json.RawMessage
 
 	// File is the path the manifest was read from, as given to Load or
 	// Parse; "" if parsed from bytes without a name.
@@ -142,6 +146,10 @@ type Limits struct {
 	// MaxMessageSize bounds the payload of messages to the component in
 	// bytes; 0 means the system's.
 	MaxMessageSize int
+	// Deadline bounds the time the component may spend on one message or
+	// one lifecycle hook; past it the call is interrupted and the
+	// component restarted (0: no deadline). Wasm kinds only.
+	Deadline time.Duration
 }
 
 // Mailbox configures a component's mailbox.
@@ -187,6 +195,7 @@ func (m *Manifest) Resolve(p string) string {
 // [Parse] does. It is for manifests built in Go; call [Manifest.Validate]
 // after it.
 func (m *Manifest) SetDefaults() {
+	supervisionDefaults(m.Supervision, true)
 	s := &m.System
 	if s.MaxMessageSize == 0 {
 		s.MaxMessageSize = DefaultMaxMessageSize

@@ -40,6 +40,9 @@ func TestSchema(t *testing.T) {
 		{"limits", def("limits"), fieldNames(limitsFields)},
 		{"mailbox", def("mailbox"), fieldNames(mailboxFields)},
 		{"preopen", def("preopen"), fieldNames(preopenFields)},
+		{"supervisor", def("supervisor"), fieldNames(supervisionFields)},
+		{"child", def("child"), fieldNames(childFields)},
+		{"backoff", def("backoff"), fieldNames(backoffFields)},
 	}
 	for _, o := range objects {
 		t.Run(o.name, func(t *testing.T) {

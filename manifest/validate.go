@@ -118,6 +118,7 @@ func (v *validator) manifest(m *Manifest) {
 	for i := range m.Components {
 		v.component(&m.Components[i], indexPath("components", i), i, names)
 	}
+	v.supervision(m.Supervision, "supervision", names, map[string]string{}, map[string]string{})
 }
 
 // componentNames are the names of a manifest's components.
@@ -209,6 +210,9 @@ func (v *validator) kind(c *Component, p string) {
 			v.missing(p+".factory", " for kind go; name a registered Go component factory")
 		}
 		v.nonEmpty(p+".factory", "factory", c.Factory)
+		if v.set(p+".limits.deadline", c.Limits.Deadline == 0) {
+			v.errorf(p+".limits.deadline", "deadline is only allowed for kinds wasm and wasi-command (Go code cannot be interrupted); got kind go")
+		}
 		if v.set(p+".limits.memory_pages", c.Limits.MemoryPages == 0) {
 			v.errorf(p+".limits.memory_pages", "memory_pages is only allowed for kinds wasm and wasi-command; got kind go")
 		}
