@@ -71,12 +71,12 @@ func TestParseFull(t *testing.T) {
 		},
 		Supervision: &Supervision{Name: "root", Strategy: StrategyOneForOne, Intensity: DefaultIntensity,
 			Period: DefaultPeriod, Line: 43, Column: 18},
-		Interfaces:  json.RawMessage(`[]`),
-		Regions:     json.RawMessage(`[{"name": "positions", "size": 4096}]`),
-		Jobs:        json.RawMessage(`null`),
-		Cluster:     json.RawMessage(`{"nats": "nats://localhost:4222"}`),
-		File:        "testdata/full/wasmplane.json",
-		Dir:         "testdata/full",
+		Interfaces: json.RawMessage(`[]`),
+		Regions:    json.RawMessage(`[{"name": "positions", "size": 4096}]`),
+		Jobs:       json.RawMessage(`null`),
+		Cluster:    json.RawMessage(`{"nats": "nats://localhost:4222"}`),
+		File:       "testdata/full/wasmplane.json",
+		Dir:        "testdata/full",
 	}
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("Parse:\n got %+v\nwant %+v", m, want)

@@ -63,7 +63,7 @@ func TestSupervisionDecodes(t *testing.T) {
 func TestSupervisionErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, replace, with string
-		path, msg            string
+		path, msg           string
 	}{
 		{"strategy", `"one_for_all"`, `"all_for_one"`, "supervision.strategy", "strategy must be one of"},
 		{"unknown component", `{"component": "counter", "restart"`, `{"component": "countr", "restart"`, "supervision.children[0].component", `component "countr" is not in the manifest`},
