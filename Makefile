@@ -23,7 +23,7 @@ WASM_LDFLAGS := -m wasm32 --no-entry --stack-first -z stack-size=65536
 WAT2WASM_FLAGS :=
 
 C_SRCS := $(wildcard testdata/c/*.c) examples/quickstart/counter/counter.c
-WAT_SRCS := $(wildcard testdata/wat/*.wat)
+WAT_SRCS := $(wildcard testdata/wat/*.wat testdata/hostile/*.wat)
 WASM := $(addprefix $(WASM_OUT)/,$(C_SRCS:.c=.wasm) $(WAT_SRCS:.wat=.wasm))
 
 .PHONY: wasm

@@ -65,7 +65,7 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 	if err := precheck(bin); err != nil {
 		return nil, &LoadError{Module: name, Reason: "not a valid Wasm module: " + err.Error()}
 	}
-	cm, err := e.rt.CompileModule(ctx, bin)
+	cm, err := compileRecovered(ctx, e, bin)
 	if err != nil {
 		return nil, &LoadError{Module: name, Reason: "not a valid Wasm module: " + err.Error()}
 	}
@@ -147,4 +147,16 @@ func (m *Module) memoryContext(ctx context.Context, limitPages uint32) (context.
 			Want: fmt.Sprintf("at most %d pages", limitPages), Got: fmt.Sprintf("%d pages", m.minPages)}
 	}
 	return experimental.WithMemoryAllocator(ctx, allocator{pool: &m.e.pool, limitBytes: uint64(limitPages) * pageSize}), nil
+}
+
+// compileRecovered compiles bin, turning a panic inside wazero's decoder or
+// validator (seen with fuzzed modules) into an error: a hostile module must
+// not take the host down.
+func compileRecovered(ctx context.Context, e *Engine, bin []byte) (cm wazero.CompiledModule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cm, err = nil, fmt.Errorf("the decoder panicked: %v", r)
+		}
+	}()
+	return e.rt.CompileModule(ctx, bin)
 }

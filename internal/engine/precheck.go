@@ -25,7 +25,9 @@ func precheck(bin []byte) error {
 		id, ok := r.byte()
 		size, ok2 := r.uleb()
 		if !ok || !ok2 || uint64(r.i)+size > uint64(len(r.b)) {
-			return nil // truncated: wazero reports it
+			// wazero decodes such a section from the bytes after it anyway,
+			// allocating from whatever counts it finds there.
+			return fmt.Errorf("section %d at offset %d is truncated: it claims %d bytes, %d remain", id, r.i, size, len(r.b)-r.i)
 		}
 		sec := reader{b: bin[:r.i+int(size)], i: r.i}
 		r.i += int(size)
@@ -62,17 +64,12 @@ func (r *reader) bytes(what string) error {
 	return nil
 }
 
-// errStop ends the walk of a section without an error: what follows is
-// malformed in a way wazero's decoder reports before allocating.
-var errStop = fmt.Errorf("stop")
+// errStop: the walk cannot follow the section's structure (a vector
+// running past the section's end, an unknown encoding). wazero would decode
+// such bytes past the section's end, so it is rejected too.
+var errStop = fmt.Errorf("malformed or truncated entry")
 
-func checkSection(id byte, r *reader) error {
-	err := walkSection(id, r)
-	if err == errStop {
-		return nil
-	}
-	return err
-}
+func checkSection(id byte, r *reader) error { return walkSection(id, r) }
 
 func walkSection(id byte, r *reader) error {
 	switch id {
