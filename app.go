@@ -113,7 +113,7 @@ func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions
 	if err != nil {
 		return nil, err
 	}
-	wo := WasmOptions{MemoryLimitPages: c.Limits.MemoryPages, Args: c.Args}
+	wo := WasmOptions{MemoryLimitPages: c.Limits.MemoryPages, Deadline: c.Limits.Deadline, Args: c.Args}
 	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
 		wo.Env = append(wo.Env, [2]string{k, c.Env[k]})
 	}

@@ -2,6 +2,7 @@ package wasmplane
 
 import (
 	"context"
+	"time"
 
 	"github.com/wasmplane/wasmplane/internal/component"
 	"github.com/wasmplane/wasmplane/internal/engine"
@@ -40,6 +41,13 @@ type WasmOptions struct {
 	// (0: the module's own maximum). Growth past it fails (memory.grow
 	// returns -1); a module declaring more than it fails to start.
 	MemoryLimitPages uint32
+	// Deadline bounds each message and each lifecycle hook (for a WASI
+	// command, each run); past it the guest is interrupted, which is a
+	// crash: the instance is discarded and the component restarted. 0:
+	// none. Guests are instrumented at load with interrupt checks (their
+	// cost is measured in docs/supervision.md); a deadline adds a timer per
+	// call.
+	Deadline time.Duration
 	// Args, Env and Preopens apply to WASI commands.
 	Args     []string
 	Env      [][2]string
@@ -77,7 +85,8 @@ func (m *Module) Factory(opts WasmOptions) Factory {
 	if m.m.Kind() == engine.KindCommand {
 		return component.NewCommandFactory(m.m, component.CommandOptions{
 			Args: opts.Args, Env: opts.Env, Preopens: opts.Preopens, MemoryLimitPages: opts.MemoryLimitPages,
+			Deadline: opts.Deadline,
 		})
 	}
-	return component.NewWasmFactory(m.m, component.WasmOptions{MemoryLimitPages: opts.MemoryLimitPages})
+	return component.NewWasmFactory(m.m, component.WasmOptions{MemoryLimitPages: opts.MemoryLimitPages, Deadline: opts.Deadline})
 }

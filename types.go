@@ -108,3 +108,6 @@ type CrashError = actor.CrashError
 
 // HookError names the lifecycle hook that failed.
 type HookError = actor.HookError
+
+// DefaultMaxMessageSize is the payload limit when Config leaves it zero.
+const DefaultMaxMessageSize = actor.DefaultMaxMessageSize

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wasmplane/wasmplane/internal/actor"
@@ -24,6 +25,8 @@ type CommandOptions struct {
 	Env              [][2]string
 	Preopens         []Preopen
 	MemoryLimitPages uint32
+	// Deadline bounds each run (0: none).
+	Deadline time.Duration
 }
 
 // Command runs a WASI command module once per message: the payload is its
@@ -61,6 +64,7 @@ func (c *Command) Receive(ctx *actor.Context, m actor.Message) error {
 	out, err := c.mod.Run(context.Background(), engine.RunConfig{
 		Stdin: m.Data, Args: c.opts.Args, Env: c.opts.Env, FS: c.fs, Stderr: stderr,
 		MaxStdout: ctx.System().Config().MaxMessageSize, MemoryLimitPages: c.opts.MemoryLimitPages,
+		Deadline: c.opts.Deadline,
 	})
 	tail := stderr.Flush()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmplane/wasmplane/internal/actor"
@@ -16,6 +17,9 @@ type WasmOptions struct {
 	// MemoryLimitPages caps each instance's memory (0: the module's own
 	// maximum).
 	MemoryLimitPages uint32
+	// Deadline bounds each message and each hook (0: none); past it the
+	// guest is interrupted, which is a crash.
+	Deadline time.Duration
 }
 
 // Wasm is a guest-ABI module instance running as a component. A fresh one
@@ -26,6 +30,8 @@ type Wasm struct {
 	inst *engine.Instance
 	ctx  *actor.Context
 	log  *slog.Logger
+	// live is inst for Interrupt, which runs on another goroutine.
+	live atomic.Pointer[engine.Instance]
 }
 
 // NewWasmFactory returns a factory making fresh instances of mod.
@@ -49,11 +55,13 @@ func (w *Wasm) PreStart(ctx *actor.Context) error {
 	errw := &logWriter{log: w.log, level: slog.LevelWarn, attr: "stderr"}
 	inst, err := w.mod.Instantiate(context.Background(), engine.InstanceConfig{
 		Host: w, MemoryLimitPages: w.opts.MemoryLimitPages, Stdout: out, Stderr: errw,
+		Deadline: w.opts.Deadline,
 	})
 	if err != nil {
 		return crash(err)
 	}
 	w.inst = inst
+	w.live.Store(inst)
 	return crash(inst.Hook(engine.HookPreStart))
 }
 
@@ -85,6 +93,15 @@ func (w *Wasm) Discard() {
 	}
 }
 
+// Interrupt kills the running instance from another goroutine (a
+// supervisor's kill after a shutdown timeout, a missed health check): the
+// guest traps at its next check and the call in progress fails as a crash.
+func (w *Wasm) Interrupt() {
+	if inst := w.live.Load(); inst != nil {
+		inst.Interrupt()
+	}
+}
+
 // The engine.Host side: the guest's imports. Slices alias guest memory;
 // everything kept is copied.
 
@@ -100,7 +117,7 @@ func (w *Wasm) Send(to uint64, kind, data []byte) engine.Status {
 	return statusOf(w.ctx.Send(actor.PID(to), string(kind), clone(data)))
 }
 
-func (w *Wasm) Request(to uint64, kind, data []byte, timeout time.Duration) ([]byte, engine.Status) {
+func (w *Wasm) Request(wait context.Context, to uint64, kind, data []byte, timeout time.Duration) ([]byte, engine.Status) {
 	if w.ctx == nil {
 		return nil, engine.ErrStopping
 	}
@@ -110,9 +127,12 @@ func (w *Wasm) Request(to uint64, kind, data []byte, timeout time.Duration) ([]b
 	if to == 0 {
 		return nil, engine.ErrInvalidArg
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(wait, timeout)
 	defer cancel()
 	reply, err := w.ctx.Request(ctx, actor.PID(to), string(kind), clone(data))
+	if err != nil && wait.Err() != nil {
+		return nil, engine.ErrStopping // the instance's deadline or a kill, not the request's own timeout
+	}
 	return reply, statusOf(err)
 }
 

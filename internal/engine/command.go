@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/sys"
+	"github.com/wasmplane/wasmplane/internal/preempt"
 )
 
 // RunConfig configures one run of a WASI command.
@@ -26,6 +28,9 @@ type RunConfig struct {
 	MaxStdout int
 	// MemoryLimitPages caps memory growth (0: the module's own maximum).
 	MemoryLimitPages uint32
+	// Deadline bounds the run (0: none); past it the program is interrupted
+	// and Run fails with ErrDeadline. Needs a preemptible module.
+	Deadline time.Duration
 }
 
 // ExitError is a command that exited with a non-zero code.
@@ -57,7 +62,12 @@ func (m *Module) Run(ctx context.Context, cfg RunConfig) ([]byte, error) {
 		limit = 1 << 20
 	}
 	out := &limitedBuffer{limit: limit}
-	mc := m.e.base.WithStartFunctions(ExportStart).
+	if cfg.Deadline > 0 && !m.preemptible {
+		return nil, &LoadError{Module: m.name, Reason: "a deadline needs an interruptible module: " + m.whyNot}
+	}
+	// _start is called below rather than by InstantiateModule, so that
+	// there is a module to interrupt while it runs.
+	mc := m.e.base.
 		WithStdin(bytes.NewReader(cfg.Stdin)).
 		WithStdout(out).
 		WithArgs(append([]string{m.name}, cfg.Args...)...)
@@ -73,6 +83,20 @@ func (m *Module) Run(ctx context.Context, cfg RunConfig) ([]byte, error) {
 	mod, err := m.e.rt.InstantiateModule(actx, m.cm, mc)
 	if mod != nil {
 		defer mod.Close(ctx)
+	}
+	timedOut := false
+	if err == nil {
+		var dl *preempt.Deadline
+		if cfg.Deadline > 0 {
+			dl = preempt.After(mod, cfg.Deadline)
+		}
+		_, err = mod.ExportedFunction(ExportStart).Call(ctx)
+		if dl != nil {
+			timedOut = dl.Stop()
+		}
+	}
+	if timedOut && err != nil {
+		return nil, &TrapError{Module: m.name, Export: ExportStart, Err: fmt.Errorf("%w: %v", ErrDeadline, cfg.Deadline)}
 	}
 	if out.over {
 		return nil, fmt.Errorf("module %q: %w (%d bytes)", m.name, ErrStdoutTooLarge, limit)

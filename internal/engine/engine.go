@@ -31,6 +31,9 @@ type Config struct {
 	NoCache bool
 	// Logger receives engine diagnostics (default slog.Default()).
 	Logger *slog.Logger
+	// NoPreempt skips the load-time interrupt instrumentation: guests then
+	// cannot be given deadlines or be interrupted by a kill.
+	NoPreempt bool
 }
 
 // Engine compiles modules once and instantiates them many times.
@@ -41,6 +44,7 @@ type Engine struct {
 	pool     memPool
 	log      *slog.Logger
 	base     wazero.ModuleConfig
+	preempt  bool
 }
 
 // DefaultCacheDir is where compiled code is cached unless configured.
@@ -55,7 +59,7 @@ func DefaultCacheDir() (string, error) {
 // New starts a runtime (compiler mode, DWARF off: guests are untrusted and
 // traps in modules with large debug sections are slow to unwind).
 func New(ctx context.Context, cfg Config) (*Engine, error) {
-	e := &Engine{log: cfg.Logger}
+	e := &Engine{log: cfg.Logger, preempt: !cfg.NoPreempt}
 	if e.log == nil {
 		e.log = slog.Default()
 	}

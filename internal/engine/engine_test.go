@@ -54,7 +54,7 @@ func (h *fakeHost) Send(to uint64, kind, data []byte) Status {
 	h.rec("send " + string(kind) + " " + string(data))
 	return OK
 }
-func (h *fakeHost) Request(to uint64, kind, data []byte, _ time.Duration) ([]byte, Status) {
+func (h *fakeHost) Request(_ context.Context, to uint64, kind, data []byte, _ time.Duration) ([]byte, Status) {
 	h.rec("request " + string(kind) + " " + string(data))
 	return h.reply, OK
 }

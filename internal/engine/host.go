@@ -15,8 +15,9 @@ import (
 // during the call; an implementation copies what it keeps.
 type Host interface {
 	Send(to uint64, kind, data []byte) Status
-	// Request blocks until the reply, the timeout, or the host's stop.
-	Request(to uint64, kind, data []byte, timeout time.Duration) ([]byte, Status)
+	// Request blocks until the reply, the timeout, or ctx is done (the
+	// running call's deadline, or a kill of the instance).
+	Request(ctx context.Context, to uint64, kind, data []byte, timeout time.Duration) ([]byte, Status)
 	Reply(corr uint64, data []byte) Status
 	Publish(topic, data []byte) Status
 	Subscribe(topic []byte) Status
@@ -161,7 +162,9 @@ func hostRequest(ctx context.Context, mod api.Module, stack []uint64) {
 		timeout = time.Duration(timeoutMS) * time.Millisecond
 	}
 	inst.held = nil
-	reply, st := h.Request(to, kind, data, timeout)
+	wctx, cancel := inst.waitContext()
+	reply, st := h.Request(wctx, to, kind, data, timeout)
+	cancel()
 	if st != OK {
 		ret(stack, st)
 		return

@@ -2,10 +2,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmplane/wasmplane/internal/preempt"
 )
 
 // InstanceConfig configures one guest instance.
@@ -17,6 +21,10 @@ type InstanceConfig struct {
 	MemoryLimitPages uint32
 	// Stdout and Stderr receive the guest's WASI output (default discard).
 	Stdout, Stderr io.Writer
+	// Deadline bounds each call into the guest (a message, a hook, a state
+	// call); past it the guest is interrupted and the call fails with
+	// ErrDeadline. 0: none. Needs a preemptible module.
+	Deadline time.Duration
 }
 
 // Instance is one running guest. It is not safe for concurrent use: the
@@ -33,7 +41,24 @@ type Instance struct {
 	buf   uint32 // guest buffer from wasmplane_alloc
 	bufN  uint32 // its size
 	held  []byte // a reply waiting for reply_take
+
+	deadline time.Duration
+	due      time.Time // the running call's deadline, zero if none
+	// flagMod is the api.Module Interrupt acts on: set once, never cleared,
+	// so a kill racing a Close is harmless.
+	flagMod api.Module
+	killed  atomic.Bool
+	kill    context.Context // cancelled by Interrupt: host waits end
+	cancel  context.CancelFunc
 }
+
+// Errors of calls that were stopped.
+var (
+	// ErrDeadline: a call into the guest ran past its deadline.
+	ErrDeadline = errors.New("execution deadline exceeded")
+	// ErrKilled: the instance was interrupted by Interrupt.
+	ErrKilled = errors.New("instance killed")
+)
 
 // TrapError is a guest trap (or proc_exit) inside an export: the instance
 // is unusable afterwards.
@@ -60,7 +85,11 @@ func (e *TrapError) Unwrap() error { return e.Err }
 // Instantiate makes a fresh guest instance and runs _initialize if the
 // module exports it.
 func (m *Module) Instantiate(ctx context.Context, cfg InstanceConfig) (*Instance, error) {
-	inst := &Instance{m: m, host: cfg.Host}
+	if cfg.Deadline > 0 && !m.preemptible {
+		return nil, &LoadError{Module: m.name, Reason: "a deadline needs an interruptible module: " + m.whyNot}
+	}
+	inst := &Instance{m: m, host: cfg.Host, deadline: cfg.Deadline}
+	inst.kill, inst.cancel = context.WithCancel(context.Background())
 	inst.ctx = context.WithValue(context.Background(), instanceKey{}, inst)
 	actx, err := m.memoryContext(inst.ctx, cfg.MemoryLimitPages)
 	if err != nil {
@@ -75,13 +104,14 @@ func (m *Module) Instantiate(ctx context.Context, cfg InstanceConfig) (*Instance
 	}
 	mod, err := m.e.rt.InstantiateModule(actx, m.cm, mc)
 	if err != nil {
+		inst.cancel()
 		return nil, fmt.Errorf("module %q: instantiate: %w", m.name, err)
 	}
-	inst.mod = mod
+	inst.mod, inst.flagMod = mod, mod
 	if m.hasInit {
-		if _, err := mod.ExportedFunction(ExportInitialize).Call(inst.ctx); err != nil {
-			mod.Close(ctx)
-			return nil, &TrapError{Module: m.name, Export: ExportInitialize, Err: err}
+		if err := inst.call(mod.ExportedFunction(ExportInitialize), ExportInitialize, inst.stack[:]); err != nil {
+			inst.Close(ctx)
+			return nil, err
 		}
 	}
 	if m.kind == KindGuest {
@@ -114,8 +144,8 @@ func (inst *Instance) Hook(h Hook) error {
 		return nil
 	}
 	defer func() { inst.held = nil }()
-	if err := fn.CallWithStack(inst.ctx, inst.stack[:]); err != nil {
-		return &TrapError{Module: inst.m.name, Export: hookExports[h], Err: err}
+	if err := inst.call(fn, hookExports[h], inst.stack[:]); err != nil {
+		return err
 	}
 	if st := int32(inst.stack[0]); st != 0 {
 		return fmt.Errorf("%s returned status %d", hookExports[h], st)
@@ -153,10 +183,10 @@ func (inst *Instance) Deliver(sender, corr uint64, flags uint32, kind string, da
 	s[0], s[1], s[2] = sender, corr, uint64(flags)
 	s[3], s[4] = uint64(inst.buf), uint64(len(kind))
 	s[5], s[6] = uint64(inst.buf)+uint64(len(kind)), uint64(len(data))
-	err := inst.recv.CallWithStack(inst.ctx, s)
+	err := inst.call(inst.recv, ExportReceive, s)
 	inst.held = nil
 	if err != nil {
-		return 0, &TrapError{Module: inst.m.name, Export: ExportReceive, Err: err}
+		return 0, err
 	}
 	return int32(s[0]), nil
 }
@@ -168,8 +198,8 @@ func (inst *Instance) grow(n uint32) error {
 	inst.buf, inst.bufN = 0, 0
 	s := inst.stack[:]
 	s[0] = uint64(n)
-	if err := inst.alloc.CallWithStack(inst.ctx, s); err != nil {
-		return &TrapError{Module: inst.m.name, Export: ExportAlloc, Err: err}
+	if err := inst.call(inst.alloc, ExportAlloc, s); err != nil {
+		return err
 	}
 	ptr := uint32(s[0])
 	if ptr == 0 {
@@ -182,8 +212,55 @@ func (inst *Instance) grow(n uint32) error {
 	return nil
 }
 
+// call runs fn, under the instance's deadline if it has one. Any failure
+// is a *TrapError: the instance must be discarded; errors.Is tells
+// ErrDeadline and ErrKilled from the guest's own traps.
+func (inst *Instance) call(fn api.Function, export string, stack []uint64) error {
+	var dl *preempt.Deadline
+	if inst.deadline > 0 {
+		inst.due = time.Now().Add(inst.deadline)
+		dl = preempt.After(inst.flagMod, inst.deadline)
+	}
+	err := fn.CallWithStack(inst.ctx, stack)
+	timedOut := false
+	if dl != nil {
+		timedOut = dl.Stop()
+		inst.due = time.Time{}
+	}
+	if err == nil {
+		return nil
+	}
+	switch {
+	case inst.killed.Load():
+		err = fmt.Errorf("%w (%v)", ErrKilled, err)
+	case timedOut:
+		err = fmt.Errorf("%w: %v in %s", ErrDeadline, inst.deadline, export)
+	}
+	return &TrapError{Module: inst.m.name, Export: export, Err: err}
+}
+
+// Interrupt kills the instance from any goroutine: running guest code traps
+// at its next check, a host call blocked for it (a request) returns
+// ERR_STOPPING. The instance must then be closed. It reports whether the
+// module could be interrupted.
+func (inst *Instance) Interrupt() bool {
+	inst.killed.Store(true)
+	inst.cancel()
+	return preempt.Interrupt(inst.flagMod)
+}
+
+// waitContext is the context for a host call that blocks on behalf of the
+// guest: it ends at the running call's deadline or a kill.
+func (inst *Instance) waitContext() (context.Context, context.CancelFunc) {
+	if !inst.due.IsZero() {
+		return context.WithDeadline(inst.kill, inst.due)
+	}
+	return inst.kill, func() {}
+}
+
 // Close frees the instance and returns its memory to the pool.
 func (inst *Instance) Close(ctx context.Context) error {
+	inst.cancel()
 	if inst.mod == nil {
 		return nil
 	}

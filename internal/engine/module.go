@@ -8,6 +8,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/wasmplane/wasmplane/internal/preempt"
 )
 
 // Kind is how a module is run.
@@ -39,6 +40,10 @@ type Module struct {
 	hasInit   bool
 	hasState  bool // exports both wasmplane_state_save and _load
 	hasHealth bool
+	// preemptible: the code was instrumented with interrupt checks;
+	// whyNot says why it was not.
+	preemptible bool
+	whyNot      string
 }
 
 // Name is the name the module was loaded under.
@@ -50,6 +55,10 @@ func (m *Module) Kind() Kind { return m.kind }
 // HasState reports whether the module exports wasmplane_state_save and
 // wasmplane_state_load.
 func (m *Module) HasState() bool { return m.hasState }
+
+// Preemptible reports whether instances can be interrupted (deadlines,
+// kills); if not, the reason.
+func (m *Module) Preemptible() (bool, string) { return m.preemptible, m.whyNot }
 
 // HasHealth reports whether the module exports wasmplane_health.
 func (m *Module) HasHealth() bool { return m.hasHealth }
@@ -65,7 +74,15 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 	if err := precheck(bin); err != nil {
 		return nil, &LoadError{Module: name, Reason: "not a valid Wasm module: " + err.Error()}
 	}
-	cm, err := compileRecovered(ctx, e, bin)
+	code, preemptible, whyNot := bin, false, "preemption is disabled"
+	if e.preempt {
+		if out, err := preempt.Instrument(bin); err == nil {
+			code, preemptible, whyNot = out, true, ""
+		} else {
+			whyNot = err.Error()
+		}
+	}
+	cm, err := compileRecovered(ctx, e, code)
 	if err != nil {
 		return nil, &LoadError{Module: name, Reason: "not a valid Wasm module: " + err.Error()}
 	}
@@ -97,7 +114,7 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 		cm.Close(ctx)
 		return nil, errors.Join(errs...)
 	}
-	m := &Module{e: e, name: name, kind: kind, cm: cm}
+	m := &Module{e: e, name: name, kind: kind, cm: cm, preemptible: preemptible, whyNot: whyNot}
 	if mem, ok := mems[ExportMemory]; ok {
 		m.minPages = mem.Min()
 	}

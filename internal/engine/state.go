@@ -16,8 +16,8 @@ func (inst *Instance) SaveState() ([]byte, error) {
 		return nil, fmt.Errorf("module %q: %s: %w", inst.m.name, ExportStateSave, ErrNoExport)
 	}
 	s := inst.stack[:]
-	if err := fn.CallWithStack(inst.ctx, s); err != nil {
-		return nil, &TrapError{Module: inst.m.name, Export: ExportStateSave, Err: err}
+	if err := inst.call(fn, ExportStateSave, s); err != nil {
+		return nil, err
 	}
 	ptr, n := uint32(s[0]>>32), uint32(s[0])
 	b, ok := inst.mod.Memory().Read(ptr, n)
@@ -52,8 +52,8 @@ func (inst *Instance) LoadState(state []byte) error {
 	}
 	s := inst.stack[:]
 	s[0], s[1] = uint64(inst.buf), uint64(len(state))
-	if err := fn.CallWithStack(inst.ctx, s); err != nil {
-		return &TrapError{Module: inst.m.name, Export: ExportStateLoad, Err: err}
+	if err := inst.call(fn, ExportStateLoad, s); err != nil {
+		return err
 	}
 	if st := int32(s[0]); st != 0 {
 		return fmt.Errorf("module %q: %s returned status %d", inst.m.name, ExportStateLoad, st)
@@ -68,8 +68,8 @@ func (inst *Instance) Health() error {
 		return fmt.Errorf("module %q: %s: %w", inst.m.name, ExportHealth, ErrNoExport)
 	}
 	s := inst.stack[:]
-	if err := fn.CallWithStack(inst.ctx, s); err != nil {
-		return &TrapError{Module: inst.m.name, Export: ExportHealth, Err: err}
+	if err := inst.call(fn, ExportHealth, s); err != nil {
+		return err
 	}
 	if st := int32(s[0]); st != 0 {
 		return fmt.Errorf("module %q: unhealthy: %s returned %d", inst.m.name, ExportHealth, st)
