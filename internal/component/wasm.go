@@ -67,7 +67,20 @@ func (w *Wasm) PreStart(ctx *actor.Context) error {
 
 func (w *Wasm) PostStart(*actor.Context) error { return crash(w.inst.Hook(engine.HookPostStart)) }
 
-func (w *Wasm) Receive(_ *actor.Context, m actor.Message) error {
+// HealthKind is the kind of a supervisor's health check. A guest exporting
+// wasmplane_health answers it through that export; others get the message.
+const HealthKind = "wasmplane.health"
+
+func (w *Wasm) Receive(ctx *actor.Context, m actor.Message) error {
+	if m.Kind == HealthKind && w.mod.HasHealth() {
+		if err := w.inst.Health(); err != nil {
+			return crash(err)
+		}
+		if m.IsRequest() {
+			return ctx.Reply(m, nil)
+		}
+		return nil
+	}
 	st, err := w.inst.Deliver(uint64(m.Sender), m.Corr, uint32(m.Flags), m.Kind, m.Data)
 	if err != nil {
 		return crash(err)
@@ -81,6 +94,25 @@ func (w *Wasm) Receive(_ *actor.Context, m actor.Message) error {
 func (w *Wasm) PreStop(*actor.Context) error { return crash(w.inst.Hook(engine.HookPreStop)) }
 
 func (w *Wasm) PostStop(*actor.Context) error { return crash(w.inst.Hook(engine.HookPostStop)) }
+
+// SaveState hands the guest's state to its next instance
+// (wasmplane_state_save), when the module exports the state functions.
+func (w *Wasm) SaveState(*actor.Context) ([]byte, error) {
+	if !w.mod.HasState() || w.inst == nil {
+		return nil, nil
+	}
+	b, err := w.inst.SaveState()
+	return b, crash(err)
+}
+
+// RestoreState gives the previous instance's state to this one
+// (wasmplane_state_load).
+func (w *Wasm) RestoreState(_ *actor.Context, state []byte) error {
+	if !w.mod.HasState() || state == nil {
+		return nil
+	}
+	return crash(w.inst.LoadState(state))
+}
 
 // Close frees the instance after the stop hooks.
 func (w *Wasm) Close() error { w.Discard(); return nil }

@@ -1,0 +1,17 @@
+// Package boundary makes synchronous calls between components safe under
+// contention: typed interfaces with a canonical encoding, yield tokens with
+// timeouts, a wait-for graph that reports deadlocks the moment they form,
+// per-pair fallback tiers and a priority-aware run queue.
+//
+// # Basics
+//
+// The actor calls the package on every synchronous request; the order of
+// the calls is in docs/boundary.md ("Integration"). Every piece is safe for
+// concurrent use unless its comment says otherwise.
+//
+// # Caveats
+//
+// The wait-for graph sees only waits that are declared to it; timeouts
+// remain the safety net for the rest. Decoded []byte values never alias
+// the input.
+package boundary
