@@ -221,7 +221,7 @@ var manifestFields = []field[Manifest]{
 	}},
 	{"supervision", func(d *decoder, m *Manifest, v *node, p string) { m.Supervision = decodeSupervision(d, v, p) }},
 	{"interfaces", func(d *decoder, m *Manifest, v *node, p string) { m.Interfaces = d.raw(v) }},
-	{"regions", func(d *decoder, m *Manifest, v *node, p string) { m.Regions = d.raw(v) }},
+	{"regions", func(d *decoder, m *Manifest, v *node, p string) { m.Regions = decodeRegions(d, v, p) }},
 	{"jobs", func(d *decoder, m *Manifest, v *node, p string) { m.Jobs = d.raw(v) }},
 	{"cluster", func(d *decoder, m *Manifest, v *node, p string) { m.Cluster = d.raw(v) }},
 }

@@ -65,9 +65,13 @@ type Manifest struct {
 	// is then a permanent child of a default root).
 	Supervision *Supervision
 
+	// Regions are the app's shared-memory regions (docs/shm.md), in
+	// manifest order; nil when absent.
+	Regions []Region
+
 	// Reserved sections, kept as written (any JSON value) for later
 	// features; nil when absent.
-	Interfaces, Regions, Jobs, Cluster json.RawMessage
+	Interfaces, Jobs, Cluster json.RawMessage
 
 	// File is the path the manifest was read from, as given to Load or
 	// Parse; "" if parsed from bytes without a name.

@@ -43,6 +43,7 @@ func TestSchema(t *testing.T) {
 		{"supervisor", def("supervisor"), fieldNames(supervisionFields)},
 		{"child", def("child"), fieldNames(childFields)},
 		{"backoff", def("backoff"), fieldNames(backoffFields)},
+		{"region", def("region"), fieldNames(regionFields)},
 	}
 	for _, o := range objects {
 		t.Run(o.name, func(t *testing.T) {

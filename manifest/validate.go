@@ -119,6 +119,7 @@ func (v *validator) manifest(m *Manifest) {
 		v.component(&m.Components[i], indexPath("components", i), i, names)
 	}
 	v.supervision(m.Supervision, "supervision", names, map[string]string{}, map[string]string{})
+	v.regions(m.Regions, names)
 }
 
 // componentNames are the names of a manifest's components.

@@ -20,6 +20,10 @@ type WasmOptions struct {
 	// Deadline bounds each message and each hook (0: none); past it the
 	// guest is interrupted, which is a crash.
 	Deadline time.Duration
+	// Shared and Partition: the instance's shared memory and the layout
+	// partition it runs on (engine.InstanceConfig). nil: none.
+	Shared    *engine.SharedMemory
+	Partition int
 }
 
 // Wasm is a guest-ABI module instance running as a component. A fresh one
@@ -55,7 +59,7 @@ func (w *Wasm) PreStart(ctx *actor.Context) error {
 	errw := &logWriter{log: w.log, level: slog.LevelWarn, attr: "stderr"}
 	inst, err := w.mod.Instantiate(context.Background(), engine.InstanceConfig{
 		Host: w, MemoryLimitPages: w.opts.MemoryLimitPages, Stdout: out, Stderr: errw,
-		Deadline: w.opts.Deadline,
+		Deadline: w.opts.Deadline, Shared: w.opts.Shared, Partition: w.opts.Partition,
 	})
 	if err != nil {
 		return crash(err)

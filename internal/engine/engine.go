@@ -15,6 +15,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -65,7 +66,10 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithDebugInfoEnabled(false).
-		WithCoreFeatures(api.CoreFeaturesV2)
+		// Threads: shared memories with atomics and wait/notify, for
+		// guests that share regions (shared.go). Guests that do not use
+		// them are unaffected.
+		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
 	if !cfg.NoCache {
 		dir := cfg.CacheDir
 		if dir == "" {

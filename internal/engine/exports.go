@@ -53,6 +53,11 @@ var errTruncated = errors.New("truncated module")
 
 type importEntry struct {
 	module, name, kind string
+	// For a memory: its limits in pages and whether it is shared.
+	shared       bool
+	minPages     uint32
+	maxPages     uint32
+	hasMax, is64 bool
 }
 
 // imports lists a module's imports with their kind, read from the import
@@ -86,7 +91,24 @@ func imports(bin []byte) ([]importEntry, error) {
 			if !ok1 || !ok2 || !ok3 {
 				return nil, errTruncated
 			}
-			out = append(out, importEntry{mod, name, externKind(kind)})
+			e := importEntry{module: mod, name: name, kind: externKind(kind)}
+			if kind == 2 {
+				save := r.i
+				flags, ok1 := r.byte()
+				lo, ok2 := r.uleb()
+				var hi uint64
+				ok3 := true
+				if flags&1 != 0 {
+					hi, ok3 = r.uleb()
+				}
+				if !ok1 || !ok2 || !ok3 {
+					return nil, errTruncated
+				}
+				e.shared, e.hasMax, e.is64 = flags&2 != 0, flags&1 != 0, flags&4 != 0
+				e.minPages, e.maxPages = uint32(min(lo, 1<<32-1)), uint32(min(hi, 1<<32-1))
+				r.i = save
+			}
+			out = append(out, e)
 			if !r.skipImportDesc(kind) {
 				return nil, errTruncated
 			}

@@ -67,8 +67,8 @@ var hostFuncs = []hostFunc{
 }
 
 var hostSignatures = func() map[string]signature {
-	m := make(map[string]signature, len(hostFuncs))
-	for _, f := range hostFuncs {
+	m := make(map[string]signature, len(hostFuncs)+len(shmFuncs))
+	for _, f := range append(slices.Clone(hostFuncs), shmFuncs...) {
 		m[f.name] = f.sig
 	}
 	return m
@@ -88,7 +88,7 @@ func HostFunctions() []string { return hostNames() }
 
 func buildHostModule(ctx context.Context, r wazero.Runtime) error {
 	b := r.NewHostModuleBuilder(HostModule)
-	for _, f := range hostFuncs {
+	for _, f := range append(slices.Clone(hostFuncs), shmFuncs...) {
 		b.NewFunctionBuilder().WithGoModuleFunction(f.fn, f.sig.params, f.sig.results).
 			WithParameterNames(f.params...).Export(f.name)
 	}

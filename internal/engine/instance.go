@@ -25,6 +25,17 @@ type InstanceConfig struct {
 	// call); past it the guest is interrupted and the call fails with
 	// ErrDeadline. 0: none. Needs a preemptible module.
 	Deadline time.Duration
+	// Shared is the shared memory of the instance. A module that imports
+	// a shared memory (Module.Shared) requires it: it becomes the
+	// instance's memory, and MemoryLimitPages does not apply. Any other
+	// guest may have one too: it then reaches the regions through the
+	// copying shm_* host imports (docs/abi.md). nil: none.
+	Shared *SharedMemory
+	// Partition is the index of the layout partition (shm.Layout.Partitions)
+	// whose stack a sharing instance runs on; __stack_pointer is set to its
+	// top before _initialize. Two live instances must not share one.
+	// Default 0.
+	Partition int
 }
 
 // Instance is one running guest. It is not safe for concurrent use: the
@@ -41,6 +52,8 @@ type Instance struct {
 	buf   uint32 // guest buffer from wasmplane_alloc
 	bufN  uint32 // its size
 	held  []byte // a reply waiting for reply_take
+
+	shared *SharedMemory // regions reachable through the shm_* imports
 
 	deadline time.Duration
 	due      time.Time // the running call's deadline, zero if none
@@ -91,8 +104,16 @@ func (m *Module) Instantiate(ctx context.Context, cfg InstanceConfig) (*Instance
 	inst := &Instance{m: m, host: cfg.Host, deadline: cfg.Deadline}
 	inst.kill, inst.cancel = context.WithCancel(context.Background())
 	inst.ctx = context.WithValue(context.Background(), instanceKey{}, inst)
-	actx, err := m.memoryContext(inst.ctx, cfg.MemoryLimitPages)
+	inst.shared = cfg.Shared
+	var actx context.Context
+	var err error
+	if m.shared != nil {
+		actx, err = m.attachShared(inst.ctx, cfg)
+	} else {
+		actx, err = m.memoryContext(inst.ctx, cfg.MemoryLimitPages)
+	}
 	if err != nil {
+		inst.cancel()
 		return nil, err
 	}
 	mc := m.e.base
@@ -108,6 +129,12 @@ func (m *Module) Instantiate(ctx context.Context, cfg InstanceConfig) (*Instance
 		return nil, fmt.Errorf("module %q: instantiate: %w", m.name, err)
 	}
 	inst.mod, inst.flagMod = mod, mod
+	if m.shared != nil {
+		if err := inst.startShared(cfg); err != nil {
+			inst.Close(ctx)
+			return nil, err
+		}
+	}
 	if m.hasInit {
 		if err := inst.call(mod.ExportedFunction(ExportInitialize), ExportInitialize, inst.stack[:]); err != nil {
 			inst.Close(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -44,7 +45,13 @@ type Module struct {
 	// whyNot says why it was not.
 	preemptible bool
 	whyNot      string
+	// shared is the module's imported shared memory, nil if it has its own.
+	shared *importEntry
 }
+
+// Shared reports whether the module imports a shared memory: its
+// instances then need InstanceConfig.Shared.
+func (m *Module) Shared() bool { return m.shared != nil }
 
 // Name is the name the module was loaded under.
 func (m *Module) Name() string { return m.name }
@@ -92,12 +99,12 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 	}
 	fns, mems := cm.ExportedFunctions(), cm.ExportedMemories()
 	errs := checkImports(name, cm.ImportedFunctions())
-	if len(cm.ImportedMemories()) > 0 {
-		errs = append(errs, &LoadError{Module: name, Item: "import memory", Reason: "imported memories are not supported yet (shared memory arrives with regions)"})
-	}
-	// The host provides functions only: an imported table or global (or a
-	// memory, reported above) could never be linked.
+	// The host provides functions, and one shared memory to guests that
+	// share (see shared.go): an imported table or global, or any other
+	// memory, could never be linked.
 	imps, _ := imports(bin)
+	shared, memErrs := checkMemoryImports(name, kind, imps, kinds)
+	errs = append(errs, memErrs...)
 	for _, im := range imps {
 		if im.kind != "function" && im.kind != "memory" {
 			errs = append(errs, &LoadError{Module: name, Item: "import " + im.module + "." + im.name,
@@ -106,6 +113,11 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 	}
 	switch kind {
 	case KindGuest:
+		if shared != nil {
+			// The memory is imported: a sharing guest need not export it.
+			mems = maps.Clone(mems)
+			mems[ExportMemory] = nil
+		}
 		errs = append(errs, checkGuest(name, fns, mems, kinds)...)
 	case KindCommand:
 		errs = append(errs, checkCommand(name, fns, kinds)...)
@@ -114,8 +126,8 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 		cm.Close(ctx)
 		return nil, errors.Join(errs...)
 	}
-	m := &Module{e: e, name: name, kind: kind, cm: cm, preemptible: preemptible, whyNot: whyNot}
-	if mem, ok := mems[ExportMemory]; ok {
+	m := &Module{e: e, name: name, kind: kind, cm: cm, preemptible: preemptible, whyNot: whyNot, shared: shared}
+	if mem, ok := mems[ExportMemory]; ok && mem != nil {
 		m.minPages = mem.Min()
 	}
 	for h := range numHooks {
@@ -137,7 +149,18 @@ func (e *Engine) Compile(ctx context.Context, name string, bin []byte, kind Kind
 
 // probe instantiates once and asks for the ABI version.
 func (m *Module) probe(ctx context.Context) error {
-	inst, err := m.Instantiate(ctx, InstanceConfig{})
+	cfg := InstanceConfig{}
+	if m.shared != nil {
+		// A sharing guest's probe gets a private memory of the import's
+		// minimum size; it runs on the stack its linker placed.
+		bare, err := m.e.bareShared(ctx, max(m.shared.minPages, 1))
+		if err != nil {
+			return &LoadError{Module: m.name, Reason: "probe instance failed: " + err.Error()}
+		}
+		defer bare.Close(ctx)
+		cfg.Shared = bare
+	}
+	inst, err := m.Instantiate(ctx, cfg)
 	if err != nil {
 		return &LoadError{Module: m.name, Reason: "probe instance failed: " + err.Error()}
 	}

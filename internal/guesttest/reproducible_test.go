@@ -12,6 +12,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 const (
@@ -71,7 +72,7 @@ var (
 )
 
 // sourceDirs hold the committed .wasm files, each next to its source.
-var sourceDirs = []string{"testdata/c", "testdata/wat", "examples/quickstart/counter"}
+var sourceDirs = []string{"testdata/c", "testdata/wat", "examples/quickstart/counter", "examples/physics/guest"}
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -179,6 +180,10 @@ type want struct {
 	// command marks a WASI command: it exports _start instead of the guest
 	// ABI and imports only from wasi_snapshot_preview1.
 	command bool
+	// sharedPages marks a guest that imports the app's shared memory
+	// (env.memory, shared, this maximum in pages) instead of exporting
+	// one, and exports __stack_pointer (docs/shm.md).
+	sharedPages uint32
 }
 
 func trampolines() map[string]sig {
@@ -201,6 +206,7 @@ var wants = map[string]want{
 	"testdata/wat/bad_alloc_global.wasm":       {absent: []string{"wasmplane_alloc"}, version: 1, check: allocIsGlobal},
 	"testdata/wat/upper_cmd.wasm":              {command: true, memPages: 1},
 	"testdata/wat/trap_start.wasm":             {hooks: []string{"wasmplane_pre_start"}, version: 1, check: preStartTraps},
+	"examples/physics/guest/physics.wasm":      {sharedPages: 16},
 }
 
 func allocIsGlobal(t *testing.T, _ context.Context, m api.Module) {
@@ -219,7 +225,9 @@ func preStartTraps(t *testing.T, ctx context.Context, m api.Module) {
 func TestWasmExports(t *testing.T) {
 	root := repoRoot(t)
 	ctx := context.Background()
-	r := wazero.NewRuntime(ctx)
+	// Threads, for guests that import a shared memory.
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
+		WithCoreFeatures(api.CoreFeaturesV2|experimental.CoreFeaturesThreads))
 	defer r.Close(ctx)
 
 	for _, rel := range pairs(t, root) {
@@ -302,6 +310,10 @@ func checkExports(t *testing.T, cm wazero.CompiledModule, w want) {
 			t.Errorf("exports hook %s; it must not", name)
 		}
 	}
+	if w.sharedPages != 0 {
+		checkShared(t, cm, w.sharedPages)
+		return
+	}
 	mem, ok := cm.ExportedMemories()["memory"]
 	switch {
 	case w.noMemory && ok:
@@ -314,6 +326,26 @@ func checkExports(t *testing.T, cm wazero.CompiledModule, w want) {
 		t.Error(`does not export "memory"`)
 	case w.memPages != 0 && mem.Min() != w.memPages:
 		t.Errorf("memory has %d pages minimum; want %d", mem.Min(), w.memPages)
+	}
+}
+
+// checkShared requires the one memory to be imported from env.memory
+// with the given maximum, and __stack_pointer to be exported.
+func checkShared(t *testing.T, cm wazero.CompiledModule, maxPages uint32) {
+	t.Helper()
+	if len(cm.ExportedMemories()) != 0 {
+		t.Error("a sharing guest exports a memory; it imports the shared one")
+	}
+	mems := cm.ImportedMemories()
+	if len(mems) != 1 {
+		t.Fatalf("imports %d memories; want one (env.memory, shared)", len(mems))
+	}
+	mod, name, _ := mems[0].Import()
+	if mx, ok := mems[0].Max(); mod != "env" || name != "memory" || !ok || mx != maxPages {
+		t.Errorf("imports %s.%s with maximum %d (%v); want env.memory with maximum %d pages", mod, name, mx, ok, maxPages)
+	}
+	if got := sigOf(cm.ExportedFunctions()["wasmplane_receive"]); got.String() != guestExports["wasmplane_receive"].String() {
+		t.Errorf("wasmplane_receive has signature %s", got)
 	}
 }
 
