@@ -32,6 +32,9 @@ type App struct {
 	sys      *System
 	manifest *manifest.Manifest
 	pids     map[string][]PID
+	shared   *SharedMemory // nil when the manifest declares no regions
+	// sharing counts the partitions handed out to sharing guests.
+	sharing int
 }
 
 // StartApp loads every module of m (building Go guest sources as needed),
@@ -47,18 +50,36 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 		return nil, err
 	}
 	app := &App{sys: sys, manifest: m, pids: map[string][]PID{}}
+	mods := make([]*Module, len(m.Components))
 	factories := make([]Factory, len(m.Components))
 	for i, c := range m.Components {
-		f, err := app.factory(ctx, c, opts)
+		f, mod, err := app.factory(ctx, c, opts)
 		if err != nil {
 			sys.Close(ctx)
 			return nil, fmt.Errorf("%s: component %q: %w", where(m, c), c.Name, err)
 		}
-		factories[i] = f
+		factories[i], mods[i] = f, mod
+	}
+	if len(m.Regions) > 0 {
+		if err := app.shareRegions(ctx, mods); err != nil {
+			sys.Close(ctx)
+			return nil, fmt.Errorf("%s: regions: %w", m.File, err)
+		}
 	}
 	for i, c := range m.Components {
 		for range c.Instances {
-			pid, err := sys.Spawn(factories[i], spawnOptions(c))
+			f := factories[i]
+			if app.shared != nil && mods[i] != nil && mods[i].Kind() == KindWasm {
+				// Each instance of a sharing guest runs on its own partition,
+				// at every restart; other guests reach the regions by copy.
+				part := 0
+				if mods[i].m.Shared() {
+					part = app.sharing
+					app.sharing++
+				}
+				f = app.shared.Factory(mods[i], SharedOptions{WasmOptions: app.wasmOptions(c), Partition: part})
+			}
+			pid, err := sys.Spawn(f, spawnOptions(c))
 			if err != nil {
 				sys.Close(ctx)
 				return nil, fmt.Errorf("%s: component %q: %w", where(m, c), c.Name, err)
@@ -88,22 +109,22 @@ func spawnOptions(c manifest.Component) SpawnOptions {
 	}
 }
 
-func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions) (Factory, error) {
+func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions) (Factory, *Module, error) {
 	if c.Kind == manifest.KindGo {
 		f, ok := opts.Factories[c.Factory]
 		if !ok {
 			known := slices.Sorted(maps.Keys(opts.Factories))
-			return nil, fmt.Errorf("%w: no Go factory %q is registered (known: %s)", ErrNotFound, c.Factory, strings.Join(known, ", "))
+			return nil, nil, fmt.Errorf("%w: no Go factory %q is registered (known: %s)", ErrNotFound, c.Factory, strings.Join(known, ", "))
 		}
-		return f, nil
+		return f, nil, nil
 	}
 	path, err := ModulePath(ctx, a.manifest, c, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bin, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	kind := KindWasm
 	if c.Kind == manifest.KindWASICommand {
@@ -111,8 +132,13 @@ func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions
 	}
 	mod, err := a.sys.LoadModule(ctx, c.Name, bin, kind)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return mod.Factory(a.wasmOptions(c)), mod, nil
+}
+
+// wasmOptions are a Wasm component's options from its manifest entry.
+func (a *App) wasmOptions(c manifest.Component) WasmOptions {
 	wo := WasmOptions{MemoryLimitPages: c.Limits.MemoryPages, Deadline: c.Limits.Deadline, Args: c.Args}
 	for _, k := range slices.Sorted(maps.Keys(c.Env)) {
 		wo.Env = append(wo.Env, [2]string{k, c.Env[k]})
@@ -120,8 +146,40 @@ func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions
 	for _, p := range c.Preopens {
 		wo.Preopens = append(wo.Preopens, Preopen{Host: a.manifest.Resolve(p.Host), Guest: p.Guest, ReadOnly: p.ReadOnly})
 	}
-	return mod.Factory(wo), nil
+	return wo
 }
+
+// shareRegions makes the app's shared memory: one partition per instance
+// of each guest that imports a shared memory, sized by what those guests
+// declare (they must agree).
+func (a *App) shareRegions(ctx context.Context, mods []*Module) error {
+	var names []string
+	var pages uint32
+	instances := 0
+	for i, c := range a.manifest.Components {
+		names = append(names, c.Name)
+		if mods[i] == nil || !mods[i].m.Shared() {
+			continue
+		}
+		_, maxPages := mods[i].m.SharedPages()
+		if pages != 0 && maxPages != pages {
+			return fmt.Errorf("component %q imports a shared memory of %d pages, another sharing guest %d: link them with the same --max-memory", c.Name, maxPages, pages)
+		}
+		pages = maxPages
+		instances += c.Instances
+	}
+	sm, err := a.sys.NewSharedMemory(ctx, SharedMemoryConfig{
+		Regions: manifest.Decls(a.manifest.Regions), Components: names, Pages: pages, Instances: instances,
+	})
+	if err != nil {
+		return err
+	}
+	a.shared = sm
+	return nil
+}
+
+// SharedMemory is the app's shared memory (nil without regions).
+func (a *App) SharedMemory() *SharedMemory { return a.shared }
 
 // ModulePath returns the .wasm file of a Wasm component: its module, or
 // its Go guest source built (or reused when unchanged) in the build cache.
@@ -170,5 +228,9 @@ func (a *App) Close(ctx context.Context) error {
 	if a == nil || a.sys == nil {
 		return errors.New("app not started")
 	}
-	return a.sys.Close(ctx)
+	err := a.sys.Shutdown(ctx)
+	if a.shared != nil {
+		err = errors.Join(err, a.shared.Close(ctx))
+	}
+	return errors.Join(err, a.sys.Close(ctx))
 }

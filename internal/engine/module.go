@@ -53,6 +53,15 @@ type Module struct {
 // instances then need InstanceConfig.Shared.
 func (m *Module) Shared() bool { return m.shared != nil }
 
+// SharedPages returns the declared minimum and maximum pages of the shared
+// memory the module imports (0, 0 if it imports none).
+func (m *Module) SharedPages() (minPages, maxPages uint32) {
+	if m.shared == nil {
+		return 0, 0
+	}
+	return m.shared.minPages, m.shared.maxPages
+}
+
 // Name is the name the module was loaded under.
 func (m *Module) Name() string { return m.name }
 
