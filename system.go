@@ -26,16 +26,17 @@ type Config struct {
 	CacheDir string
 	// NoCompileCache compiles in memory only.
 	NoCompileCache bool
-	// Supervisor decides what follows a crash (default: restart with a
-	// fresh instance once per crash; a crash while restarting stops the
-	// component).
-	Supervisor Supervisor
+	// CrashPolicy decides what follows a crash of a component spawned
+	// outside a supervision tree (default: restart with a fresh instance
+	// once per crash; a crash while restarting stops the component).
+	CrashPolicy CrashPolicy
 }
 
 // System runs components. It is safe for concurrent use.
 type System struct {
-	sys *actor.System
-	eng *engine.Engine
+	sys  *actor.System
+	eng  *engine.Engine
+	sups supervisors
 }
 
 // New makes a System with an engine ready to load modules.
@@ -46,7 +47,7 @@ func New(ctx context.Context, cfg Config) (*System, error) {
 	}
 	sys := actor.NewSystem(actor.Config{
 		Logger: cfg.Logger, MaxMessageSize: cfg.MaxMessageSize,
-		RequestTimeout: cfg.RequestTimeout, Supervisor: cfg.Supervisor,
+		RequestTimeout: cfg.RequestTimeout, Supervisor: cfg.CrashPolicy,
 	})
 	return &System{sys: sys, eng: eng}, nil
 }

@@ -73,10 +73,12 @@ const (
 // Stats is a snapshot of one component's counters.
 type Stats = actor.Stats
 
-// Supervisor decides what happens after a crash; see Config.Supervisor.
-type Supervisor = actor.Supervisor
+// CrashPolicy decides what happens after a crash of a component that no
+// supervision tree watches; see Config.CrashPolicy. Supervision trees
+// (StartSupervisor) replace it for their children.
+type CrashPolicy = actor.Supervisor
 
-// Directive is a Supervisor's answer.
+// Directive is a CrashPolicy's answer.
 type Directive = actor.Directive
 
 // Directives.

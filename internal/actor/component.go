@@ -68,3 +68,27 @@ type Supervisor interface {
 type restartOnce struct{}
 
 func (restartOnce) Crashed(PID, string, error) Directive { return Restart }
+
+// Interrupter is implemented by components whose running call can be
+// aborted from another goroutine (a Wasm guest: the host sets its
+// interrupt flag and the guest traps at its next check). When a
+// supervised instance is killed, Interrupt is called while the call may
+// still be running; the call should then return soon. The instance is
+// never called again.
+type Interrupter interface {
+	Interrupt()
+}
+
+// StateSaver is implemented by components that hand state to their next
+// instance. SaveState runs after PreStop when the instance is stopped
+// gracefully for a restart in place or a swap (never after a crash); the
+// bytes are given to the next instance's RestoreState.
+type StateSaver interface {
+	SaveState(ctx *Context) ([]byte, error)
+}
+
+// StateRestorer receives the state the previous instance saved. It runs
+// after PreStart and before PostStart, only when there is state.
+type StateRestorer interface {
+	RestoreState(ctx *Context, state []byte) error
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,15 @@ import (
 type Context struct {
 	sys *System
 	p   *process
+	// dead is set when the instance this Context was given to was killed:
+	// a goroutine that comes back from a killed call can no longer act as
+	// the process.
+	dead atomic.Bool
+}
+
+// errKilledInstance is what a killed instance's Context returns.
+func (c *Context) errDead(op string) error {
+	return fmt.Errorf("%s by component %q: %w: this instance was killed", op, c.p.name, ErrStopping)
 }
 
 // Self is the component's current PID.
@@ -39,6 +49,9 @@ func (c *Context) Now() time.Duration { return c.sys.Since() }
 
 // Send queues a message for to (see System.Send).
 func (c *Context) Send(to PID, kind string, data []byte) error {
+	if c.dead.Load() {
+		return c.errDead("send")
+	}
 	err := c.sys.send(c.Self(), to, kind, data, 0, 0)
 	if err == nil {
 		c.p.stats.out.Add(1)
@@ -49,12 +62,18 @@ func (c *Context) Send(to PID, kind string, data []byte) error {
 // Request sends a request and waits for the reply (see System.Request).
 // The component handles nothing else while it waits.
 func (c *Context) Request(ctx context.Context, to PID, kind string, data []byte) ([]byte, error) {
+	if c.dead.Load() {
+		return nil, c.errDead("request")
+	}
 	c.p.stats.out.Add(1)
 	return c.sys.request(ctx, c.Self(), to, kind, data)
 }
 
 // Reply answers the request m.
 func (c *Context) Reply(m Message, data []byte) error {
+	if c.dead.Load() {
+		return c.errDead("reply")
+	}
 	err := c.sys.reply(m, data)
 	if err == nil {
 		c.p.stats.out.Add(1)
@@ -64,6 +83,9 @@ func (c *Context) Reply(m Message, data []byte) error {
 
 // ReplyCorr answers the request with correlation id corr.
 func (c *Context) ReplyCorr(corr uint64, data []byte) error {
+	if c.dead.Load() {
+		return c.errDead("reply")
+	}
 	err := c.sys.ReplyCorr(corr, data)
 	if err == nil {
 		c.p.stats.out.Add(1)
@@ -73,13 +95,21 @@ func (c *Context) ReplyCorr(corr uint64, data []byte) error {
 
 // Publish sends a copy to every subscriber of topic.
 func (c *Context) Publish(topic string, data []byte) error {
+	if c.dead.Load() {
+		return c.errDead("publish")
+	}
 	n, err := c.sys.publish(c.Self(), topic, data)
 	c.p.stats.out.Add(uint64(n))
 	return err
 }
 
 // Subscribe subscribes the component to topic (idempotent).
-func (c *Context) Subscribe(topic string) error { return c.sys.subscribe(c.p, topic) }
+func (c *Context) Subscribe(topic string) error {
+	if c.dead.Load() {
+		return c.errDead("subscribe")
+	}
+	return c.sys.subscribe(c.p, topic)
+}
 
 // Unsubscribe removes the component's subscription to topic.
 func (c *Context) Unsubscribe(topic string) error { return c.sys.Unsubscribe(c.Self(), topic) }
@@ -99,7 +129,9 @@ func (c *Context) Link(alias string) (PID, error) {
 // Stop asks for the component to stop after the messages already accepted;
 // it returns at once.
 func (c *Context) Stop() {
-	c.p.stopReq.Store(true)
+	if !c.dead.Load() {
+		c.p.stopReq.Store(true)
+	}
 }
 
 // ShutdownSystem asks the whole system to shut down (in the background)

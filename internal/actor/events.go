@@ -19,6 +19,19 @@ const (
 	EventRestarted
 	EventDeadLetter
 	EventHandlerError
+	// EventKilled: a supervised instance was killed (stop timeout, brutal
+	// shutdown, missed health check); Reason names the hook or handler it
+	// was in. A Go goroutine stuck there is abandoned.
+	EventKilled
+	// EventSuspended: a supervised instance was stopped, the process kept.
+	EventSuspended
+	// EventResumed: a suspended process got a fresh instance, same PID.
+	EventResumed
+	// EventSwapped: a process got an instance from a new factory, same PID.
+	EventSwapped
+	// EventGaveUp: a supervisor exceeded its restart intensity; Name is the
+	// supervisor's.
+	EventGaveUp
 )
 
 var eventNames = [...]string{
@@ -29,6 +42,11 @@ var eventNames = [...]string{
 	EventRestarted:    "restarted",
 	EventDeadLetter:   "dead_letter",
 	EventHandlerError: "handler_error",
+	EventKilled:       "killed",
+	EventSuspended:    "suspended",
+	EventResumed:      "resumed",
+	EventSwapped:      "swapped",
+	EventGaveUp:       "gave_up",
 }
 
 func (t EventType) String() string {
@@ -60,9 +78,9 @@ type Event struct {
 
 func (e Event) level() slog.Level {
 	switch e.Type {
-	case EventFailed, EventHandlerError:
+	case EventFailed, EventHandlerError, EventGaveUp:
 		return slog.LevelError
-	case EventRestarted, EventDeadLetter:
+	case EventRestarted, EventDeadLetter, EventKilled:
 		return slog.LevelWarn
 	}
 	return slog.LevelDebug

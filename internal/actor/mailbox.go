@@ -104,6 +104,20 @@ func (mb *mailbox) push(m *Message) pushResult {
 	return pushed
 }
 
+// requeue puts m back at the head, where it was popped from. It may take
+// the mailbox one past its capacity, never past its ring.
+func (mb *mailbox) requeue(m *Message) {
+	mb.mu.Lock()
+	n := int(mb.n.Load())
+	if n == len(mb.buf) {
+		mb.grow()
+	}
+	mb.head = (mb.head - 1) & (len(mb.buf) - 1)
+	mb.buf[mb.head] = *m
+	mb.n.Store(int32(n + 1))
+	mb.mu.Unlock()
+}
+
 // close refuses further pushes.
 func (mb *mailbox) close() {
 	mb.mu.Lock()

@@ -20,12 +20,13 @@ const (
 const (
 	lifeStarting int32 = iota
 	lifeRunning
+	lifeSuspended // supervised: no instance, the mailbox holds messages
 	lifeStopping
 	lifeStopped
 	lifeFailed
 )
 
-var lifeNames = [...]string{"starting", "running", "stopping", "stopped", "failed"}
+var lifeNames = [...]string{"starting", "running", "suspended", "stopping", "stopped", "failed"}
 
 // process is one component's place in the system. It survives restarts:
 // the PID generation, the instance and the Context change, the mailbox,
@@ -44,7 +45,8 @@ type process struct {
 	stopReq atomic.Bool
 	seq     uint64 // start order, for shutdown
 	stats   counters
-	tick    uint32 // owner only: messages handled, for sampling latency
+	tick    uint32       // owner only: messages handled, for sampling latency
+	sv      *supervision // nil unless supervised
 
 	mu     sync.Mutex // guards topics, done, cause
 	topics []string
@@ -53,6 +55,14 @@ type process struct {
 }
 
 func (p *process) pid() PID { return PID(p.id.Load()) }
+
+// cx is the Context handed to the instance. Owner only.
+func (p *process) cx() *Context {
+	if p.sv != nil && p.sv.ctx != nil {
+		return p.sv.ctx
+	}
+	return &p.ctx
+}
 
 // enqueue queues m and schedules the process. It returns the error the
 // sender sees; dead letters are reported here.
@@ -134,7 +144,7 @@ func (p *process) schedule() {
 // It reports whether the caller still owns the process.
 func (p *process) release() bool {
 	p.run.Store(runIdle)
-	if p.mb.len() == 0 && !p.stopReq.Load() {
+	if p.mb.len() == 0 && !p.wantStop() && (p.sv == nil || !p.sv.hasCtl.Load()) {
 		return false
 	}
 	return p.run.CompareAndSwap(runIdle, runOwned)
@@ -147,8 +157,33 @@ const batchSize = 8
 
 func (p *process) loop() {
 	var batch [batchSize]Message
+	max := batchSize
+	if p.sv != nil {
+		// One at a time: a killed owner must not take popped messages
+		// with it.
+		max = 1
+	}
 	for {
-		n := p.mb.popBatch(batch[:])
+		if p.sv != nil && p.sv.hasCtl.Load() {
+			if !p.control() {
+				return
+			}
+			continue
+		}
+		if p.life.Load() >= lifeStopped {
+			return
+		}
+		if p.comp == nil { // supervised and suspended: hold the mailbox
+			if p.wantStop() {
+				p.finishStop(batch[:])
+				return
+			}
+			if p.park() {
+				return
+			}
+			continue
+		}
+		n := p.mb.popBatch(batch[:max])
 		p.stats.in.Add(uint64(n))
 		for i := 0; i < n; i++ {
 			if p.life.Load() >= lifeStopped {
@@ -164,9 +199,11 @@ func (p *process) loop() {
 		if p.life.Load() >= lifeStopped {
 			return // terminal: stays owned, so nothing schedules it again
 		}
-		if p.stopReq.Load() {
-			p.finishStop(batch[:])
-			return
+		if p.wantStop() {
+			if p.finishStop(batch[:]) {
+				return
+			}
+			continue
 		}
 		if p.linger() {
 			continue
@@ -186,7 +223,7 @@ const lingerRounds = 3
 func (p *process) linger() bool {
 	for range lingerRounds {
 		runtime.Gosched()
-		if p.mb.len() > 0 || p.stopReq.Load() {
+		if p.mb.len() > 0 || p.wantStop() || (p.sv != nil && p.sv.hasCtl.Load()) {
 			return true
 		}
 	}
@@ -211,7 +248,17 @@ func (p *process) handle(m *Message) {
 }
 
 func (p *process) deliver(m *Message) {
-	err := p.call(func() error { return p.comp.Receive(&p.ctx, *m) })
+	comp := p.comp
+	cx := p.cx()
+	err := p.invoke(comp, "receive", m, func() error { return comp.Receive(cx, *m) })
+	if err == errKilled {
+		// A kill is pending and the handler was not called: the message
+		// goes back to the head of the mailbox for the next instance.
+		p.mb.requeue(m)
+		p.stats.in.Add(^uint64(0))
+		runtime.Gosched() // the killer is about to post its request
+		return
+	}
 	if m.Flags&FlagRequest != 0 && p.sys.pending.has(m.Corr) {
 		cause := ErrNoReply
 		if err != nil {
@@ -229,6 +276,9 @@ func (p *process) deliver(m *Message) {
 	p.stats.errors.Add(1)
 	mc := *m // events outlive the batch slot m points into
 	p.sys.events.emit(Event{Type: EventHandlerError, PID: p.pid(), Name: p.name, Reason: err.Error(), Err: err, Message: &mc})
+	if p.sv != nil && p.sv.w.HandlerFailed(p.pid(), err) {
+		p.crashed(fmt.Errorf("handler error: %w", err), m)
+	}
 }
 
 // call runs f, turning a panic into a *CrashError.
@@ -255,6 +305,14 @@ func (p *process) crashed(err error, m *Message) {
 	mc := *m // events outlive the batch slot m points into
 	p.sys.events.emit(Event{Type: EventFailed, PID: old, Name: p.name, Reason: err.Error(), Err: err, Message: &mc})
 	p.discard()
+	if sv := p.sv; sv != nil {
+		// Supervised: stay suspended, holding the mailbox, and let the
+		// supervisor decide.
+		sv.saved = nil
+		p.life.Store(lifeSuspended)
+		sv.w.Exited(Exit{PID: old, Name: p.name, Reason: ExitAbnormal, Err: err, Incarnation: sv.incarn.Load()})
+		return
+	}
 	if p.sys.cfg.Supervisor.Crashed(old, p.name, err) == Stop || p.stopReq.Load() {
 		p.fail(err)
 		return
@@ -264,7 +322,7 @@ func (p *process) crashed(err error, m *Message) {
 		p.fail(terr)
 		return
 	}
-	if serr := p.start(); serr != nil {
+	if serr := p.startWith(p.factory, nil); serr != nil {
 		p.discard()
 		p.fail(fmt.Errorf("restart after %v: %w", err, serr))
 		return
@@ -280,22 +338,35 @@ func (p *process) discard() {
 	p.comp = nil
 }
 
-// start makes a fresh instance and runs PreStart and PostStart. Owner only.
-func (p *process) start() error {
+// startWith makes a fresh instance with f and runs PreStart,
+// RestoreState (if state is non-nil and the component restores state) and
+// PostStart. Owner only.
+func (p *process) startWith(f Factory, state []byte) error {
 	p.life.Store(lifeStarting)
 	var comp Component
-	if err := p.call(func() (err error) { comp, err = p.factory(); return err }); err != nil {
+	if p.sv != nil {
+		// A fresh Context per instance: a killed instance's goroutine
+		// keeps its own, which is dead.
+		p.sv.ctx = &Context{sys: p.sys, p: p}
+	}
+	if err := p.invoke(nil, "instantiate", nil, func() (err error) { comp, err = f(); return err }); err != nil {
 		return &HookError{Name: p.name, Hook: "instantiate", Err: err}
 	}
 	if comp == nil {
 		return &HookError{Name: p.name, Hook: "instantiate", Err: fmt.Errorf("%w: factory returned a nil component", ErrInvalid)}
 	}
 	p.comp = comp
-	if err := p.call(func() error { return comp.PreStart(&p.ctx) }); err != nil {
+	cx := p.cx()
+	if err := p.invoke(comp, "pre_start", nil, func() error { return comp.PreStart(cx) }); err != nil {
 		return &HookError{Name: p.name, Hook: "pre_start", Err: err}
 	}
+	if r, ok := comp.(StateRestorer); ok && state != nil {
+		if err := p.invoke(comp, "restore_state", nil, func() error { return r.RestoreState(cx, state) }); err != nil {
+			return &HookError{Name: p.name, Hook: "restore_state", Err: err}
+		}
+	}
 	p.life.Store(lifeRunning)
-	if err := p.call(func() error { return comp.PostStart(&p.ctx) }); err != nil {
+	if err := p.invoke(comp, "post_start", nil, func() error { return comp.PostStart(cx) }); err != nil {
 		return &HookError{Name: p.name, Hook: "post_start", Err: err}
 	}
 	return nil
@@ -312,8 +383,32 @@ func (p *process) fail(cause error) {
 	p.teardown("failed: "+cause.Error(), batch[:])
 }
 
-// finishStop runs the stop hooks after the mailbox drained. Owner only.
-func (p *process) finishStop(batch []Message) {
+// finishStop runs the stop hooks after the mailbox drained. It reports
+// whether the process ended: a supervised process that stopped itself
+// stays, suspended, for its supervisor to restart or remove. Owner only.
+func (p *process) finishStop(batch []Message) bool {
+	if sv := p.sv; sv != nil {
+		if p.comp != nil && !sv.extStop.Load() && !p.sys.stopping.Load() {
+			pid := p.pid()
+			p.stopInstance(true)
+			p.life.Store(lifeSuspended)
+			p.stopReq.Store(false)
+			sv.w.Exited(Exit{PID: pid, Name: p.name, Reason: ExitNormal, Incarnation: sv.incarn.Load()})
+			return false
+		}
+		reason := ExitShutdown
+		if !sv.extStop.Load() {
+			reason = ExitNormal
+		}
+		if p.comp != nil {
+			p.stopInstance(false)
+		}
+		p.life.Store(lifeStopped)
+		pid, incarn := p.pid(), sv.incarn.Load()
+		p.teardown("stopped", batch)
+		sv.w.Exited(Exit{PID: pid, Name: p.name, Reason: reason, Incarnation: incarn, Final: true})
+		return true
+	}
 	p.life.Store(lifeStopping)
 	var errs []error
 	if err := p.call(func() error { return p.comp.PreStop(&p.ctx) }); err != nil {
@@ -331,11 +426,28 @@ func (p *process) finishStop(batch []Message) {
 	}
 	p.life.Store(lifeStopped)
 	p.teardown("stopped", batch)
+	return true
 }
 
 // teardown unregisters the process, dead-letters what is left in its
-// mailbox and wakes those waiting for it. Owner only.
+// mailbox and wakes those waiting for it. Owner only; a second call does
+// nothing.
 func (p *process) teardown(reason string, batch []Message) {
+	var pending []*ctlReq
+	if sv := p.sv; sv != nil {
+		sv.mu.Lock()
+		if sv.torn {
+			sv.mu.Unlock()
+			return
+		}
+		sv.torn = true
+		pending, sv.ctl = sv.ctl, nil
+		sv.hasCtl.Store(false)
+		sv.mu.Unlock()
+		if p.life.Load() < lifeStopped {
+			p.life.Store(lifeStopped)
+		}
+	}
 	s := p.sys
 	s.unregister(p)
 	p.mb.close()
@@ -348,6 +460,9 @@ func (p *process) teardown(reason string, batch []Message) {
 	s.table.release(p)
 	s.events.emit(Event{Type: EventStopped, PID: p.pid(), Name: p.name, Reason: reason})
 	close(p.doneChan())
+	for _, r := range pending {
+		r.finish(p, ctlResult{err: fmt.Errorf("%s %s (%s): %w: the process ended (%s)", r.op, p.pid(), p.name, ErrDeadPID, reason)})
+	}
 }
 
 func (p *process) snapshot() Stats {

@@ -66,9 +66,11 @@ type System struct {
 	events  events
 	start   time.Time
 
-	mu       sync.Mutex // guards order, seq
+	mu       sync.Mutex // guards order, seq, stoppers
 	order    []*process // started processes, in start order
 	seq      uint64
+	stoppers []*stopper
+	cause    atomic.Pointer[error]
 	stopping atomic.Bool
 	stopped  chan struct{}
 	stopOnce sync.Once
@@ -121,11 +123,37 @@ func (s *System) Since() time.Duration { return time.Since(s.start) }
 // process is started; a failed start returns the hook's error and leaves
 // nothing registered.
 func (s *System) Spawn(f Factory, opts SpawnOptions) (PID, error) {
+	p, err := s.newProcess(f, opts)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.admit(p); err != nil {
+		return 0, err
+	}
+	pid := p.pid()
+	if err := p.startWith(f, nil); err != nil {
+		p.discard()
+		p.mb.close()
+		s.unregister(p)
+		s.table.release(p)
+		p.life.Store(lifeFailed)
+		s.events.emit(Event{Type: EventFailed, PID: pid, Name: opts.Name, Reason: err.Error(), Err: err})
+		return 0, fmt.Errorf("spawn: %w", err)
+	}
+	s.started(p)
+	if p.release() {
+		go p.loop()
+	}
+	return p.pid(), nil
+}
+
+// newProcess makes an owned process, nothing registered yet.
+func (s *System) newProcess(f Factory, opts SpawnOptions) (*process, error) {
 	if s.stopping.Load() {
-		return 0, fmt.Errorf("spawn %q: %w", opts.Name, ErrStopping)
+		return nil, fmt.Errorf("spawn %q: %w", opts.Name, ErrStopping)
 	}
 	if f == nil {
-		return 0, fmt.Errorf("spawn %q: %w: nil factory", opts.Name, ErrInvalid)
+		return nil, fmt.Errorf("spawn %q: %w: nil factory", opts.Name, ErrInvalid)
 	}
 	o := opts
 	o.Mailbox = o.Mailbox.withDefaults()
@@ -133,44 +161,41 @@ func (s *System) Spawn(f Factory, opts SpawnOptions) (PID, error) {
 	p.mb.cfg = o.Mailbox
 	p.ctx = Context{sys: s, p: p}
 	p.run.Store(runOwned) // nothing is delivered before PostStart returns
+	return p, nil
+}
+
+// admit gives p a PID, its name and its subscriptions.
+func (s *System) admit(p *process) error {
+	o := p.opts
 	pid, err := s.table.alloc(p)
 	if err != nil {
-		return 0, fmt.Errorf("spawn %q: %w", o.Name, err)
+		return fmt.Errorf("spawn %q: %w", o.Name, err)
 	}
 	if o.Name != "" {
 		if err := s.register(o.Name, p, o.Group); err != nil {
 			s.table.release(p)
-			return 0, fmt.Errorf("spawn: %w", err)
+			return fmt.Errorf("spawn: %w", err)
 		}
 	}
 	for _, t := range o.Subscriptions {
 		if err := s.subscribe(p, t); err != nil {
 			s.unregister(p)
 			s.table.release(p)
-			return 0, fmt.Errorf("spawn %q: %w", o.Name, err)
+			return fmt.Errorf("spawn %q: %w", o.Name, err)
 		}
 	}
 	s.events.emit(Event{Type: EventSpawned, PID: pid, Name: o.Name})
-	if err := p.start(); err != nil {
-		p.discard()
-		p.mb.close()
-		s.unregister(p)
-		s.table.release(p)
-		p.life.Store(lifeFailed)
-		s.events.emit(Event{Type: EventFailed, PID: pid, Name: o.Name, Reason: err.Error(), Err: err})
-		return 0, fmt.Errorf("spawn: %w", err)
-	}
+	return nil
+}
+
+// started records p in start order.
+func (s *System) started(p *process) {
 	s.mu.Lock()
 	s.seq++
 	p.seq = s.seq
 	s.order = append(s.order, p)
 	s.mu.Unlock()
-	pid = p.pid()
-	s.events.emit(Event{Type: EventStarted, PID: pid, Name: o.Name})
-	if p.release() {
-		go p.loop()
-	}
-	return pid, nil
+	s.events.emit(Event{Type: EventStarted, PID: p.pid(), Name: p.name})
 }
 
 func (s *System) register(name string, p *process, group bool) error {
@@ -467,8 +492,11 @@ func (s *System) Stop(ctx context.Context, pid PID) error {
 
 func (s *System) stopProcess(ctx context.Context, p *process) error {
 	done := p.doneChan()
+	if p.sv != nil {
+		p.sv.extStop.Store(true)
+	}
 	p.stopReq.Store(true)
-	p.schedule()
+	p.kick()
 	select {
 	case <-done:
 		return nil
@@ -478,11 +506,30 @@ func (s *System) stopProcess(ctx context.Context, p *process) error {
 }
 
 // Shutdown stops every process in reverse start order, each gracefully,
-// and refuses new spawns. It returns when all stopped or ctx is done.
+// and refuses new spawns. The functions registered with OnShutdown run
+// first (supervision trees stop their children top-down), in reverse
+// order of registration. It returns when all stopped or ctx is done.
+//
+// # Errors
+//
+// If the system is shutting down because of Fail, the error wraps that
+// cause (with its whole chain), joined with any error stopping
+// processes.
 func (s *System) Shutdown(ctx context.Context) error {
 	s.stopping.Store(true)
 	defer s.stopOnce.Do(func() { close(s.stopped) })
 	var errs []error
+	s.mu.Lock()
+	stoppers := slices.Clone(s.stoppers)
+	s.mu.Unlock()
+	for i := len(stoppers) - 1; i >= 0; i-- {
+		if stoppers[i].f == nil {
+			continue
+		}
+		if err := stoppers[i].f(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for ctx.Err() == nil {
 		s.mu.Lock()
 		procs := slices.DeleteFunc(slices.Clone(s.order), func(p *process) bool { return p.life.Load() >= lifeStopped })
@@ -498,8 +545,59 @@ func (s *System) Shutdown(ctx context.Context) error {
 			}
 		}
 	}
+	if cause := s.Cause(); cause != nil {
+		errs = append([]error{fmt.Errorf("system shut down after a failure: %w", cause)}, errs...)
+	}
 	return errors.Join(errs...)
 }
+
+type stopper struct {
+	f func(context.Context) error
+}
+
+// OnShutdown registers f to run at the start of Shutdown, before the
+// remaining processes are stopped in reverse start order. remove
+// unregisters it.
+func (s *System) OnShutdown(f func(context.Context) error) (remove func()) {
+	st := &stopper{f: f}
+	s.mu.Lock()
+	s.stoppers = append(s.stoppers, st)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.stoppers = slices.DeleteFunc(s.stoppers, func(x *stopper) bool { return x == st })
+		s.mu.Unlock()
+	}
+}
+
+// Fail shuts the system down because of cause (a root supervisor gave
+// up): ShutdownRequested closes, Shutdown starts in the background, and
+// every Shutdown call returns an error wrapping cause. The first cause
+// wins.
+func (s *System) Fail(cause error) {
+	if cause == nil {
+		return
+	}
+	if !s.cause.CompareAndSwap(nil, &cause) {
+		return
+	}
+	s.requestShutdown()
+	go s.Shutdown(context.Background())
+}
+
+// Cause is the error passed to Fail, or nil.
+func (s *System) Cause() error {
+	if c := s.cause.Load(); c != nil {
+		return *c
+	}
+	return nil
+}
+
+// IsStopping reports whether Shutdown has begun.
+func (s *System) IsStopping() bool { return s.stopping.Load() }
+
+// Emit reports an event (a supervisor's) to the log and subscribers.
+func (s *System) Emit(e Event) { s.events.emit(e) }
 
 // Stopping is closed once Shutdown has finished.
 func (s *System) Stopping() <-chan struct{} { return s.stopped }
