@@ -2,6 +2,7 @@ package wasmplane
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,10 +32,20 @@ type AppOptions struct {
 type App struct {
 	sys      *System
 	manifest *manifest.Manifest
+	opts     AppOptions
 	pids     map[string][]PID
 	shared   *SharedMemory // nil when the manifest declares no regions
 	// sharing counts the partitions handed out to sharing guests.
 	sharing int
+	root    *Supervisor
+	// loaded remembers each single-instance Wasm component's module, for
+	// Reload.
+	loaded map[string]*loadedModule
+}
+
+type loadedModule struct {
+	hash      [32]byte
+	partition int
 }
 
 // StartApp loads every module of m (building Go guest sources as needed),
@@ -49,7 +60,7 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 	if err != nil {
 		return nil, err
 	}
-	app := &App{sys: sys, manifest: m, pids: map[string][]PID{}}
+	app := &App{sys: sys, manifest: m, opts: opts, pids: map[string][]PID{}, loaded: map[string]*loadedModule{}}
 	mods := make([]*Module, len(m.Components))
 	factories := make([]Factory, len(m.Components))
 	for i, c := range m.Components {
@@ -66,18 +77,30 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 			return nil, fmt.Errorf("%s: regions: %w", m.File, err)
 		}
 	}
+	// Single-instance components run under the root supervisor (the
+	// manifest's tree, or a default one_for_one root), which also makes
+	// them hot-swappable; components with several instances are spawned
+	// directly and restarted once per crash.
+	children := map[string]ChildSpec{}
 	for i, c := range m.Components {
 		for range c.Instances {
 			f := factories[i]
+			part := 0
 			if app.shared != nil && mods[i] != nil && mods[i].Kind() == KindWasm {
 				// Each instance of a sharing guest runs on its own partition,
 				// at every restart; other guests reach the regions by copy.
-				part := 0
 				if mods[i].m.Shared() {
 					part = app.sharing
 					app.sharing++
 				}
 				f = app.shared.Factory(mods[i], SharedOptions{WasmOptions: app.wasmOptions(c), Partition: part})
+			}
+			if c.Instances == 1 {
+				children[c.Name] = ChildSpec{Name: c.Name, Factory: f, Spawn: spawnOptions(c), Restart: Permanent}
+				if mods[i] != nil {
+					app.loaded[c.Name] = &loadedModule{hash: mods[i].hash, partition: part}
+				}
+				continue
 			}
 			pid, err := sys.Spawn(f, spawnOptions(c))
 			if err != nil {
@@ -87,7 +110,160 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 			app.pids[c.Name] = append(app.pids[c.Name], pid)
 		}
 	}
+	spec, err := rootSpec(m, children)
+	if err != nil {
+		sys.Close(ctx)
+		return nil, err
+	}
+	root, err := sys.StartSupervisor(spec)
+	if err != nil {
+		sys.Close(ctx)
+		return nil, fmt.Errorf("%s: %w", m.File, err)
+	}
+	app.root = root
+	for name := range children {
+		if pid, err := sys.Lookup(name); err == nil {
+			app.pids[name] = []PID{pid}
+		}
+	}
 	return app, nil
+}
+
+// rootSpec turns the manifest's supervision tree into a SupervisorSpec,
+// adding every single-instance component it does not name as a permanent
+// child of the root, in manifest order.
+func rootSpec(m *manifest.Manifest, children map[string]ChildSpec) (SupervisorSpec, error) {
+	tree := m.Supervision
+	if tree == nil {
+		tree = &manifest.Supervision{Name: manifest.DefaultSupervisorName, Strategy: manifest.DefaultStrategy,
+			Intensity: manifest.DefaultIntensity, Period: manifest.DefaultPeriod}
+	}
+	placed := map[string]bool{}
+	spec, err := supervisorSpec(m, tree, children, placed)
+	if err != nil {
+		return spec, err
+	}
+	for _, c := range m.Components {
+		if cs, ok := children[c.Name]; ok && !placed[c.Name] {
+			spec.Children = append(spec.Children, cs)
+		}
+	}
+	return spec, nil
+}
+
+func supervisorSpec(m *manifest.Manifest, s *manifest.Supervision, children map[string]ChildSpec, placed map[string]bool) (SupervisorSpec, error) {
+	spec := SupervisorSpec{Name: s.Name, Intensity: s.Intensity, Period: s.Period}
+	if spec.Intensity == 0 {
+		spec.Intensity = -1 // the manifest's 0 means no restart allowed
+	}
+	switch s.Strategy {
+	case manifest.StrategyOneForAll:
+		spec.Strategy = OneForAll
+	case manifest.StrategyRestForOne:
+		spec.Strategy = RestForOne
+	}
+	for _, ch := range s.Children {
+		if ch.Supervisor != nil {
+			sub, err := supervisorSpec(m, ch.Supervisor, children, placed)
+			if err != nil {
+				return spec, err
+			}
+			spec.Children = append(spec.Children, childOptions(ChildSpec{Name: sub.Name, Supervisor: &sub}, ch))
+			continue
+		}
+		cs, ok := children[ch.Component]
+		if !ok {
+			return spec, fmt.Errorf("%s:%d:%d: supervision: component %q has several instances; only single-instance components can be supervised for now",
+				m.File, ch.Line, ch.Column, ch.Component)
+		}
+		placed[ch.Component] = true
+		spec.Children = append(spec.Children, childOptions(cs, ch))
+	}
+	return spec, nil
+}
+
+// childOptions applies a manifest child's restart, shutdown, backoff and
+// triggers to cs.
+func childOptions(cs ChildSpec, ch manifest.Child) ChildSpec {
+	switch ch.Restart {
+	case manifest.RestartTransient:
+		cs.Restart = Transient
+	case manifest.RestartTemporary:
+		cs.Restart = Temporary
+	}
+	cs.Shutdown, cs.Brutal = ch.Shutdown, ch.Brutal
+	switch ch.Backoff.Kind {
+	case manifest.BackoffFixed:
+		cs.Backoff = Backoff{Kind: BackoffFixed, Initial: ch.Backoff.Initial}
+	case manifest.BackoffExponential:
+		cs.Backoff = Backoff{Kind: BackoffExponential, Initial: ch.Backoff.Initial, Max: ch.Backoff.Max, Jitter: ch.Backoff.Jitter}
+	}
+	if ch.OnError == manifest.OnErrorRestart {
+		cs.OnError = ErrorRestart
+	}
+	if ch.ErrorRate != nil {
+		cs.ErrorRate = ErrorRate{Max: ch.ErrorRate.Max, Window: ch.ErrorRate.Window}
+	}
+	if ch.Health != nil {
+		cs.Health = Health{Interval: ch.Health.Interval, Timeout: ch.Health.Timeout}
+	}
+	return cs
+}
+
+// Root is the app's root supervisor.
+func (a *App) Root() *Supervisor { return a.root }
+
+// Reload re-reads the manifest and hot-swaps every single-instance Wasm
+// component whose module changed (Go guests are rebuilt when their source
+// changed), handing state across; it returns the swapped components.
+// Components added to or removed from the manifest, and other changes,
+// take effect at the next start.
+func (a *App) Reload(ctx context.Context) ([]string, error) {
+	m, err := manifest.Load(a.manifest.File)
+	if err != nil {
+		return nil, err
+	}
+	var swapped []string
+	var errs []error
+	for _, c := range m.Components {
+		old, ok := a.loaded[c.Name]
+		if !ok || c.Kind == manifest.KindGo {
+			continue
+		}
+		path, err := ModulePath(ctx, m, c, a.opts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("component %q: %w", c.Name, err))
+			continue
+		}
+		bin, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("component %q: %w", c.Name, err))
+			continue
+		}
+		if sha256.Sum256(bin) == old.hash {
+			continue
+		}
+		kind := KindWasm
+		if c.Kind == manifest.KindWASICommand {
+			kind = KindWASICommand
+		}
+		mod, err := a.sys.LoadModule(ctx, c.Name, bin, kind)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("component %q: %w", c.Name, err))
+			continue
+		}
+		f := mod.Factory(a.wasmOptions(c))
+		if a.shared != nil && kind == KindWasm {
+			f = a.shared.Factory(mod, SharedOptions{WasmOptions: a.wasmOptions(c), Partition: old.partition})
+		}
+		if err := a.sys.Swap(ctx, c.Name, f); err != nil {
+			errs = append(errs, fmt.Errorf("component %q: %w", c.Name, err))
+			continue
+		}
+		old.hash = mod.hash
+		swapped = append(swapped, c.Name)
+	}
+	return swapped, errors.Join(errs...)
 }
 
 func where(m *manifest.Manifest, c manifest.Component) string {

@@ -2,6 +2,7 @@ package wasmplane
 
 import (
 	"context"
+	"crypto/sha256"
 	"time"
 
 	"github.com/wasmplane/wasmplane/internal/component"
@@ -32,7 +33,8 @@ func HostFunctions() []string { return engine.HostFunctions() }
 
 // Module is a compiled and checked Wasm module.
 type Module struct {
-	m *engine.Module
+	m    *engine.Module
+	hash [32]byte // of the bytes loaded, for App.Reload
 }
 
 // WasmOptions configure the instances of a module.
@@ -69,7 +71,7 @@ func (s *System) LoadModule(ctx context.Context, name string, wasm []byte, kind 
 	if err != nil {
 		return nil, err
 	}
-	return &Module{m: m}, nil
+	return &Module{m: m, hash: sha256.Sum256(wasm)}, nil
 }
 
 // Name is the module's name.

@@ -49,7 +49,7 @@ Example:
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath())
 	})
-	root.AddCommand(newRunCmd(), newValidateCmd(), newBuildCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newValidateCmd(), newBuildCmd(), newReloadCmd(), newVersionCmd())
 	return root
 }
 

@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -98,21 +101,67 @@ func run(cmd *cobra.Command, path string, f runFlags) error {
 	if err != nil {
 		return failure(err)
 	}
+	pidFile := filepath.Join(m.Dir, pidFileName)
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		logger.Warn("cannot write the PID file; `wasmplane reload` will not find this run", "file", pidFile, "err", err)
+	} else {
+		defer os.Remove(pidFile)
+	}
+	stopReload := reloadOnHangup(ctx, app, logger)
 	reason := waitForStop(ctx, app, f.duration)
 	stopSignals() // from here on, SIGINT has its default effect: exit now
+	stopReload()
 
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), f.shutdownTimeout)
 	defer cancel()
 	closeErr := app.Close(closeCtx)
+	if errors.Is(closeErr, wasmplane.ErrGaveUp) {
+		reason = "the root supervisor gave up: " + closeErr.Error()
+	}
 	fmt.Fprintf(stdout, "stopped: %s\n", reason)
 	writeSummary(stdout, app.System().Stats())
 	switch {
+	case errors.Is(closeErr, wasmplane.ErrGaveUp):
+		return failure(closeErr)
 	case errors.Is(closeErr, context.DeadlineExceeded):
 		return failure(fmt.Errorf("shutdown did not finish within --shutdown-timeout %s: %w", f.shutdownTimeout, closeErr))
 	case closeErr != nil:
 		return failure(fmt.Errorf("shutdown: %w", closeErr))
 	}
 	return nil
+}
+
+// pidFileName is written in the manifest's directory while an app runs,
+// for `wasmplane reload`.
+const pidFileName = ".wasmplane.pid"
+
+// reloadOnHangup hot-swaps changed modules on SIGHUP until stop is called.
+func reloadOnHangup(ctx context.Context, app *wasmplane.App, logger *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-hup:
+				swapped, err := app.Reload(ctx)
+				if err != nil {
+					logger.Error("reload failed", "err", err, "swapped", swapped)
+					continue
+				}
+				logger.Info("reloaded", "swapped", strings.Join(swapped, ","), "count", len(swapped))
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		<-finished
+	}
 }
 
 // errForElapsed is the cause of a stop when --for elapsed.
