@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -49,12 +48,6 @@ func waitEvent(t *testing.T, events <-chan wasmplane.Event, name string, typ was
 // restart, while a bystander keeps answering; no goroutine outlives the
 // system.
 func TestHostileGuests(t *testing.T) {
-	// Spinning guests have no Go safepoint yet (internal/preempt): a
-	// stop-the-world during a spin would wait for the deadline's timer,
-	// which it stops. Hold the GC off while they spin.
-	runtime.GC()
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-
 	before := runtime.NumGoroutine()
 	sys := newSystem(t, nil)
 	ctx := context.Background()

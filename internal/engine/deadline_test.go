@@ -4,18 +4,28 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"runtime/debug"
 	"testing"
 	"time"
 )
 
-// noGC holds the garbage collector off while a guest spins: until the
-// instrumentation gives the Go runtime safepoints, a stop-the-world waits
-// for a spinning guest forever (internal/preempt's doc.go).
-func noGC(t *testing.T) {
-	runtime.GC()
-	old := debug.SetGCPercent(-1)
-	t.Cleanup(func() { debug.SetGCPercent(old) })
+// gcWhileSpinning runs garbage collections while a guest spins: the
+// instrumentation's safepoints must let each stop-the-world complete (a
+// regression hangs here, and the test's own deadline reports it).
+func gcWhileSpinning(t *testing.T) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
 }
 
 func compile(t *testing.T, e *Engine, file string, kind Kind) *Module {
@@ -31,7 +41,7 @@ func compile(t *testing.T, e *Engine, file string, kind Kind) *Module {
 }
 
 func TestDeadlineStopsSpinningGuest(t *testing.T) {
-	noGC(t)
+	gcWhileSpinning(t)
 	e := newEngine(t)
 	m := compile(t, e, "testdata/hostile/spin.wasm", KindGuest)
 	inst, err := m.Instantiate(context.Background(), InstanceConfig{Host: &fakeHost{}, Deadline: 20 * time.Millisecond})
@@ -59,7 +69,7 @@ func TestDeadlineStopsSpinningGuest(t *testing.T) {
 }
 
 func TestInterruptKillsHook(t *testing.T) {
-	noGC(t)
+	gcWhileSpinning(t)
 	e := newEngine(t)
 	m := compile(t, e, "testdata/hostile/spin.wasm", KindGuest)
 	inst, err := m.Instantiate(context.Background(), InstanceConfig{Host: &fakeHost{}})
@@ -126,7 +136,7 @@ func TestDeadlineEndsHostWait(t *testing.T) {
 }
 
 func TestCommandDeadline(t *testing.T) {
-	noGC(t)
+	gcWhileSpinning(t)
 	e := newEngine(t)
 	m := compile(t, e, "testdata/hostile/spin_cmd.wasm", KindCommand)
 	_, err := m.Run(context.Background(), RunConfig{Deadline: 20 * time.Millisecond})

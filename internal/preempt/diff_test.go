@@ -50,13 +50,18 @@ func trapClass(err error) string {
 }
 
 // valueString renders a value so that references compare by null-ness only
-// (they are addresses, different in every instance).
+// (they are addresses, different in every instance) and 32-bit values by
+// their low 32 bits only: wazero leaves the upper half of an i32 or f32
+// stack slot passed to a host function unspecified (api.DecodeI32 drops
+// it), and what it holds depends on register allocation.
 func valueString(t api.ValueType, lo, hi uint64) string {
 	switch t {
 	case api.ValueTypeExternref, 0x70: // externref, funcref
 		return fmt.Sprintf("ref(null=%v)", lo == 0)
 	case valueTypeV128:
 		return fmt.Sprintf("v128(%#x,%#x)", lo, hi)
+	case api.ValueTypeI32, api.ValueTypeF32:
+		lo = uint64(uint32(lo))
 	}
 	return fmt.Sprintf("%s(%#x)", api.ValueTypeName(t), lo)
 }
@@ -64,8 +69,8 @@ func valueString(t api.ValueType, lo, hi uint64) string {
 // runOutcome instantiates compiled (its imports must already be
 // instantiated), optionally calls before ahead of every export (binaryen's
 // hang limit reset), calls each exported function in export order with zero
-// arguments under a timeout, and records the outcome. The flag global, if
-// present, is left out of Globals.
+// arguments under a timeout, and records the outcome. The flag and budget
+// globals, if present, are left out of Globals.
 func runOutcome(ctx context.Context, r wazero.Runtime, compiled wazero.CompiledModule, exports []string, before string, timeout time.Duration) *outcome {
 	o := &outcome{}
 	mod, err := r.InstantiateModule(ctx, compiled, moduleConfig())
@@ -117,7 +122,7 @@ func runOutcome(ctx context.Context, r wazero.Runtime, compiled wazero.CompiledM
 	if im, ok := mod.(experimental.InternalModule); ok {
 		n := im.NumGlobal()
 		if flagOf(mod) != nil {
-			n-- // the flag is the last global
+			n -= 2 // the flag and the budget are the last globals
 		}
 		for i := 0; i < n; i++ {
 			g := im.Global(i)

@@ -10,19 +10,40 @@ const (
 	opEnd         = 0x0b
 	opDelegate    = 0x18 // legacy exception handling: ends a try
 	opTryTable    = 0x1f
+	opDrop        = 0x1a
+	opLocalGet    = 0x20
+	opLocalTee    = 0x22
 	opGlobalGet   = 0x23
 	opGlobalSet   = 0x24
+	opI32Const    = 0x41
+	opI32LeS      = 0x4c
+	opI32Sub      = 0x6b
+	opRefNull     = 0xd0
 	prefixGC      = 0xfb
 	prefixMisc    = 0xfc
 	prefixSIMD    = 0xfd
 	prefixAtomic  = 0xfe
 )
 
+// Sub-opcodes of the 0xFC prefix the rewrite needs by name.
+const miscTableGrow = 0x0f
+
+// spaces counts the globals and tables of a module, imported ones included.
+type spaces struct {
+	globals, tables uint32
+}
+
+// allSpaces accepts every index: for constant expressions, which the
+// rewrite does not change and which cannot name the appended items (a
+// global initialiser sees only the globals before it).
+var allSpaces = spaces{globals: ^uint32(0), tables: ^uint32(0)}
+
 // instr decodes one instruction at r, skipping its immediates, and returns
-// its first opcode byte. A global.get/global.set naming an index >= globals
-// is refused: the input would be invalid, and after the rewrite the index
-// could name the interrupt flag and make it a valid module that writes it.
-func (r *reader) instr(globals uint32) (byte, error) {
+// its first opcode byte. An instruction naming a global or a table past the
+// end of have is refused: the input would be invalid, and after the rewrite
+// the index could name the flag, the budget or the yield table and make it
+// a valid module that uses them.
+func (r *reader) instr(have spaces) (byte, error) {
 	op, err := r.byte()
 	if err != nil {
 		return 0, err
@@ -73,21 +94,16 @@ func (r *reader) instr(globals uint32) (byte, error) {
 		op == 0x10, op == 0x12, // call return_call
 		op == 0x14, op == 0x15, // call_ref return_call_ref
 		op >= 0x20 && op <= 0x22, // local.get/set/tee
-		op == 0x25, op == 0x26,   // table.get/set
-		op == 0x3f, op == 0x40, // memory.size/grow (memory index)
+		op == 0x3f, op == 0x40,   // memory.size/grow (memory index)
 		op == 0xd2,             // ref.func
 		op == 0xd5, op == 0xd6: // br_on_null br_on_non_null
 		return op, r.skipU32s(1)
 
 	case op == opGlobalGet, op == opGlobalSet:
-		idx, err := r.u32()
-		if err != nil {
-			return op, err
-		}
-		if idx >= globals {
-			return op, r.errorf(ErrMalformed, "global index %d out of range (%d globals)", idx, globals)
-		}
-		return op, nil
+		return op, r.index("global", have.globals)
+
+	case op == 0x25, op == 0x26: // table.get/set
+		return op, r.index("table", have.tables)
 
 	case op == 0x0e: // br_table: vec(label) label
 		n, err := r.u32()
@@ -97,7 +113,10 @@ func (r *reader) instr(globals uint32) (byte, error) {
 		return op, r.skipU32s(uint64(n) + 1)
 
 	case op == 0x11, op == 0x13: // call_indirect return_call_indirect: type, table
-		return op, r.skipU32s(2)
+		if err := r.skipU32s(1); err != nil {
+			return op, err
+		}
+		return op, r.index("table", have.tables)
 
 	case op == 0x1c: // select t*
 		n, err := r.u32()
@@ -128,7 +147,7 @@ func (r *reader) instr(globals uint32) (byte, error) {
 		return op, err
 
 	case op == prefixMisc:
-		return op, r.miscInstr()
+		return op, r.miscInstr(have.tables)
 	case op == prefixSIMD:
 		return op, r.simdInstr()
 	case op == prefixAtomic:
@@ -139,6 +158,20 @@ func (r *reader) instr(globals uint32) (byte, error) {
 		return op, r.errorf(ErrUnsupported, "GC instruction (prefix 0xfb)")
 	}
 	return op, r.errorf(ErrUnsupported, "unknown opcode %#x", op)
+}
+
+// index decodes a u32 index and refuses it unless it is below n.
+func (r *reader) index(space string, n uint32) error {
+	start := r.off
+	idx, err := r.u32()
+	if err != nil {
+		return err
+	}
+	if idx >= n {
+		r.off = start
+		return r.errorf(ErrMalformed, "%s index %d out of range (%d %ss)", space, idx, n, space)
+	}
+	return nil
 }
 
 func (r *reader) skipU32s(n uint64) error {
@@ -167,8 +200,8 @@ func (r *reader) memarg() error {
 }
 
 // miscInstr decodes the 0xFC prefix: saturating truncation, bulk memory and
-// table instructions.
-func (r *reader) miscInstr() error {
+// table instructions, refusing table indices >= tables.
+func (r *reader) miscInstr(tables uint32) error {
 	start := r.off
 	sub, err := r.u32()
 	if err != nil {
@@ -186,13 +219,19 @@ func (r *reader) miscInstr() error {
 	case sub == 0x0b: // memory.fill mem
 		return r.skipU32s(1)
 	case sub == 0x0c: // table.init elem table
-		return r.skipU32s(2)
+		if err := r.skipU32s(1); err != nil {
+			return err
+		}
+		return r.index("table", tables)
 	case sub == 0x0d: // elem.drop elem
 		return r.skipU32s(1)
 	case sub == 0x0e: // table.copy table table
-		return r.skipU32s(2)
-	case sub >= 0x0f && sub <= 0x11: // table.grow/size/fill table
-		return r.skipU32s(1)
+		if err := r.index("table", tables); err != nil {
+			return err
+		}
+		return r.index("table", tables)
+	case sub >= miscTableGrow && sub <= 0x11: // table.grow/size/fill table
+		return r.index("table", tables)
 	}
 	r.off = start - 1
 	return r.errorf(ErrUnsupported, "unknown opcode 0xfc %d", sub)
@@ -267,10 +306,10 @@ func (r *reader) atomicInstr() error {
 
 // expr skips a constant expression (global initialisers) up to and including
 // its final end.
-func (r *reader) expr(globals uint32) error {
+func (r *reader) expr(have spaces) error {
 	depth := 0
 	for {
-		op, err := r.instr(globals)
+		op, err := r.instr(have)
 		if err != nil {
 			return err
 		}

@@ -6,13 +6,22 @@ import (
 )
 
 // ExportName is the export under which Instrument publishes the interrupt
-// flag, a mutable i32 global that is 0 until Interrupt sets it to 1.
+// flag, a mutable i32 global that is 0 until Interrupt sets it to
+// math.MaxInt32.
 const ExportName = "__wasmplane_interrupt"
+
+// SafepointInterval is the number of checks between two calls out to Go
+// (the slow path), where the Go runtime can stop the goroutine for a
+// garbage collection. See "Safepoints" in the package documentation.
+const SafepointInterval = 4096
 
 // Section ids.
 const (
 	secCustom    = 0
+	secType      = 1
 	secImport    = 2
+	secFunction  = 3
+	secTable     = 4
 	secGlobal    = 6
 	secExport    = 7
 	secCode      = 10
@@ -50,35 +59,62 @@ type section struct {
 	end     int // offset just past the payload
 }
 
-// Instrument returns a copy of the module wasm that checks an interrupt flag
-// at the entry of every defined function and at the header of every loop:
+// Instrument returns a copy of the module wasm that checks, at the entry of
+// every defined function and at the header of every loop, whether it must
+// stop or give the Go runtime a safepoint. At a function's entry:
 //
-//	global.get $flag
-//	if            ;; empty block type
-//	  unreachable
+//	global.get $budget  i32.const 1  i32.sub  local.tee $count  global.set $budget
+//	local.get $count  global.get $flag  i32.le_s
+//	if                          ;; every SafepointInterval checks, or interrupted
+//	  i32.const SafepointInterval  local.tee $count  global.set $budget
+//	  ref.null func  i32.const 0  table.grow $yield  drop   ;; a call out to Go
+//	  global.get $flag
+//	  if  unreachable  end
 //	end
 //
-// The flag is a new mutable i32 global (initially 0) appended after every
-// existing global, imported ones included, so no global index moves, and
-// exported as ExportName. Every other section is copied byte for byte; the
-// global and export sections are created if absent.
+// and at a loop header, the same with the count kept in the local only:
+//
+//	local.get $count  i32.const 1  i32.sub  local.tee $count
+//	global.get $flag  i32.le_s
+//	if  ...  end
+//
+// It appends to the module two mutable i32 globals after every existing
+// global, imported ones included, so no global index moves: the interrupt
+// flag (0, exported as ExportName) and the budget (SafepointInterval); one
+// funcref table of size 0 and maximum 0 after every existing table, the
+// target of the table.grow; and to every function one i32 local after its
+// existing locals, the count. Every other section is copied byte for byte;
+// the table, global and export sections are created if absent.
+//
+// The output uses table.grow and may hold several tables: the engine must
+// enable reference types (wazero's default, api.CoreFeaturesV2).
 //
 // # Errors
 //
 // An *Error wrapping ErrMalformed (bad binary), ErrUnsupported (an opcode
-// or type the decoder does not know) or ErrExportExists (ExportName is taken,
-// e.g. the module was instrumented already). Instrument never panics and
-// never returns a partially rewritten module.
+// or type the decoder does not know) or ErrExportExists (ExportName is
+// taken, e.g. the module was instrumented already). Instrument never panics
+// and never returns a partially rewritten module.
 //
 // # Notes
 //
 //   - Instrument checks structure, not types: an invalid module may come back
-//     rewritten and the engine still rejects it at compile time. The one
-//     exception it catches is a reference to a global past the end, which the
-//     rewrite would otherwise turn into a valid reference to the flag.
+//     rewritten and the engine still rejects it at compile time. The
+//     exceptions it catches are references to a global or table past the end
+//     from code or exports, which the rewrite would otherwise turn into valid
+//     references to the flag, the budget or the yield table. (An element
+//     segment naming the yield table is not caught; the table can hold no
+//     element, so such a segment either traps at instantiation or does
+//     nothing.)
 //   - Custom sections that hold code offsets (DWARF, branch hints) are copied
 //     unchanged and therefore point at shifted code afterwards.
 func Instrument(wasm []byte) ([]byte, error) {
+	return instrument(wasm, SafepointInterval)
+}
+
+// instrument is Instrument with the budget as a parameter, for tests and
+// benchmarks.
+func instrument(wasm []byte, budget int32) ([]byte, error) {
 	if len(wasm) < len(header) || !bytes.Equal(wasm[:4], header[:4]) {
 		return nil, &Error{Func: -1, Detail: "not a WebAssembly binary (bad magic)", Err: ErrMalformed}
 	}
@@ -90,12 +126,18 @@ func Instrument(wasm []byte) ([]byte, error) {
 		return nil, err
 	}
 
-	var imp, glob, exp, code *section
+	var typ, imp, fun, tab, glob, exp, code *section
 	for i := range sections {
 		s := &sections[i]
 		switch s.id {
+		case secType:
+			typ = s
 		case secImport:
 			imp = s
+		case secFunction:
+			fun = s
+		case secTable:
+			tab = s
 		case secGlobal:
 			glob = s
 		case secExport:
@@ -105,99 +147,119 @@ func Instrument(wasm []byte) ([]byte, error) {
 		}
 	}
 
-	// The flag's index is the number of globals, imported ones first.
-	var importedGlobals, definedGlobals uint32
+	// The new items' indices are the counts of their index spaces, imported
+	// items first.
+	var imported, defined spaces
 	if imp != nil {
-		if importedGlobals, err = countImportedGlobals(wasm, imp); err != nil {
+		if imported, err = countImports(wasm, imp); err != nil {
 			return nil, err
 		}
 	}
-	var globRest []byte // global section payload after its count
+	var tabRest, globRest []byte // section payloads after their counts
+	if tab != nil {
+		if defined.tables, tabRest, err = scanTables(wasm, tab); err != nil {
+			return nil, err
+		}
+	}
 	if glob != nil {
-		if definedGlobals, globRest, err = scanGlobals(wasm, glob); err != nil {
+		if defined.globals, globRest, err = scanGlobals(wasm, glob); err != nil {
 			return nil, err
 		}
 	}
-	flag := importedGlobals + definedGlobals
-	if flag < importedGlobals || flag == ^uint32(0) {
+	var idx checkIndices
+	have := spaces{globals: imported.globals + defined.globals, tables: imported.tables + defined.tables}
+	if have.globals < imported.globals || have.globals >= ^uint32(0)-1 {
 		return nil, &Error{Func: -1, Section: "global", Detail: "too many globals", Err: ErrMalformed}
 	}
+	if have.tables < imported.tables || have.tables == ^uint32(0) {
+		return nil, &Error{Func: -1, Section: "table", Detail: "too many tables", Err: ErrMalformed}
+	}
+	idx.flag, idx.budget, idx.table = have.globals, have.globals+1, have.tables
 	var exports uint32
 	var expRest []byte
 	if exp != nil {
-		if exports, expRest, err = scanExports(wasm, exp, flag); err != nil {
+		if exports, expRest, err = scanExports(wasm, exp, have); err != nil {
 			return nil, err
 		}
 	}
 
-	check := appendU32([]byte{opGlobalGet}, flag)
-	check = append(check, opIf, typeEmpty, opUnreachable, opEnd)
-
-	var newCode []byte
+	var params []uint32 // per defined function
 	if code != nil {
-		if newCode, err = rewriteCode(wasm, code, flag, check); err != nil {
+		if params, err = scanParams(wasm, typ, fun); err != nil {
+			return nil, err
+		}
+	}
+	repl := []struct {
+		id      byte
+		payload []byte
+		done    bool
+	}{
+		{id: secTable}, {id: secGlobal}, {id: secExport}, {id: secCode, done: code == nil},
+	}
+	if code != nil {
+		if repl[3].payload, err = rewriteCode(wasm, code, have, params, idx, budget); err != nil {
 			return nil, err
 		}
 	}
 
 	// New payloads.
-	globPayload := appendU32(nil, definedGlobals+1)
-	globPayload = append(globPayload, globRest...)
-	globPayload = append(globPayload, typeI32, 0x01, 0x41, 0x00, opEnd) // (mut i32) (i32.const 0)
-	expPayload := appendU32(nil, exports+1)
-	expPayload = append(expPayload, expRest...)
-	expPayload = appendU32(expPayload, uint32(len(ExportName)))
-	expPayload = append(expPayload, ExportName...)
-	expPayload = append(expPayload, 0x03) // global
-	expPayload = appendU32(expPayload, flag)
+	p := appendU32(nil, defined.tables+1)
+	p = append(p, tabRest...)
+	repl[0].payload = append(p, typeFuncRef, 0x01, 0x00, 0x00) // funcref, min 0, max 0
+	p = appendU32(nil, defined.globals+2)
+	p = append(p, globRest...)
+	p = append(p, typeI32, 0x01, opI32Const, 0x00, opEnd) // flag: (mut i32) (i32.const 0)
+	p = append(p, typeI32, 0x01, opI32Const)              // budget: (mut i32) (i32.const budget)
+	repl[1].payload = append(appendS32(p, budget), opEnd)
+	p = appendU32(nil, exports+1)
+	p = append(p, expRest...)
+	repl[2].payload = appendExport(p, ExportName, idx.flag)
 
-	out := make([]byte, 0, len(wasm)+len(newCode)-sectionLen(code)+len(globPayload)+len(expPayload)+16)
+	size := len(wasm) + 32
+	for _, r := range repl {
+		size += len(r.payload)
+	}
+	out := make([]byte, 0, size)
 	out = append(out, header...)
-	globDone, expDone := false, false
-	emit := func(id byte, payload []byte) {
-		out = append(out, id)
-		out = appendU32(out, uint32(len(payload)))
-		out = append(out, payload...)
+	emit := func(i int) {
+		out = append(out, repl[i].id)
+		out = appendU32(out, uint32(len(repl[i].payload)))
+		out = append(out, repl[i].payload...)
+		repl[i].done = true
 	}
 	for _, s := range sections {
-		if s.id != secCustom {
-			rank := sectionRank[s.id]
-			if !globDone && rank > sectionRank[secGlobal] {
-				emit(secGlobal, globPayload)
-				globDone = true
-			}
-			if !expDone && rank > sectionRank[secExport] {
-				emit(secExport, expPayload)
-				expDone = true
+		if s.id == secCustom {
+			out = append(out, wasm[s.start:s.end]...)
+			continue
+		}
+		replaced := false
+		for i := range repl {
+			switch {
+			case repl[i].done:
+			case repl[i].id == s.id:
+				emit(i)
+				replaced = true
+			case sectionRank[repl[i].id] < sectionRank[s.id]:
+				emit(i) // a new section, in its place
 			}
 		}
-		switch s.id {
-		case secGlobal:
-			emit(secGlobal, globPayload)
-			globDone = true
-		case secExport:
-			emit(secExport, expPayload)
-			expDone = true
-		case secCode:
-			emit(secCode, newCode)
-		default:
+		if !replaced {
 			out = append(out, wasm[s.start:s.end]...)
 		}
 	}
-	if !globDone {
-		emit(secGlobal, globPayload)
-	}
-	if !expDone {
-		emit(secExport, expPayload)
+	for i := range repl {
+		if !repl[i].done {
+			emit(i)
+		}
 	}
 	return out, nil
 }
 
-func sectionLen(s *section) int {
-	if s == nil {
-		return 0
-	}
-	return s.end - s.payload
+func appendExport(b []byte, name string, global uint32) []byte {
+	b = appendU32(b, uint32(len(name)))
+	b = append(b, name...)
+	b = append(b, 0x03) // global
+	return appendU32(b, global)
 }
 
 // splitSections walks the section headers and checks their order.
@@ -243,36 +305,38 @@ func sectionReader(wasm []byte, s *section) *reader {
 	return newReader(wasm[s.payload:s.end], s.payload, sectionName[s.id])
 }
 
-// countImportedGlobals decodes the import section.
-func countImportedGlobals(wasm []byte, s *section) (uint32, error) {
+// countImports decodes the import section and counts the imported globals
+// and tables.
+func countImports(wasm []byte, s *section) (spaces, error) {
+	var n spaces
 	r := sectionReader(wasm, s)
-	n, err := r.u32()
+	count, err := r.u32()
 	if err != nil {
-		return 0, err
+		return n, err
 	}
-	var globals uint32
-	for i := uint32(0); i < n; i++ {
+	for i := uint32(0); i < count; i++ {
 		if _, err := r.name(); err != nil {
-			return 0, err
+			return n, err
 		}
 		if _, err := r.name(); err != nil {
-			return 0, err
+			return n, err
 		}
 		kind, err := r.byte()
 		if err != nil {
-			return 0, err
+			return n, err
 		}
 		switch kind {
 		case 0x00: // func: type index
 			_, err = r.u32()
 		case 0x01: // table: reference type, limits
+			n.tables++
 			if err = r.valType(); err == nil {
 				err = r.limits()
 			}
 		case 0x02: // memory
 			err = r.limits()
 		case 0x03: // global: value type, mutability
-			globals++
+			n.globals++
 			if err = r.valType(); err == nil {
 				_, err = r.byte()
 			}
@@ -282,16 +346,54 @@ func countImportedGlobals(wasm []byte, s *section) (uint32, error) {
 			}
 		default:
 			r.off--
-			return 0, r.errorf(ErrMalformed, "unknown import kind %#x", kind)
+			return n, r.errorf(ErrMalformed, "unknown import kind %#x", kind)
 		}
 		if err != nil {
-			return 0, err
+			return n, err
 		}
 	}
 	if !r.eof() {
-		return 0, r.errorf(ErrMalformed, "%d trailing bytes", len(r.b)-r.off)
+		return n, r.errorf(ErrMalformed, "%d trailing bytes", len(r.b)-r.off)
 	}
-	return globals, nil
+	return n, nil
+}
+
+// scanTables decodes the table section and returns the count of defined
+// tables and the payload after the count.
+func scanTables(wasm []byte, s *section) (uint32, []byte, error) {
+	r := sectionReader(wasm, s)
+	n, err := r.u32()
+	if err != nil {
+		return 0, nil, err
+	}
+	rest := r.b[r.off:]
+	for i := uint32(0); i < n; i++ {
+		init := r.off < len(r.b) && r.b[r.off] == 0x40 // function references: 0x40 0x00 tabletype expr
+		if init {
+			r.off++
+			if c, err := r.byte(); err != nil {
+				return 0, nil, err
+			} else if c != 0 {
+				r.off--
+				return 0, nil, r.errorf(ErrMalformed, "table %d: reserved byte %#x after 0x40, want 0", i, c)
+			}
+		}
+		if err := r.valType(); err != nil {
+			return 0, nil, err
+		}
+		if err := r.limits(); err != nil {
+			return 0, nil, err
+		}
+		if init {
+			if err := r.expr(allSpaces); err != nil {
+				return 0, nil, err
+			}
+		}
+	}
+	if !r.eof() {
+		return 0, nil, r.errorf(ErrMalformed, "%d trailing bytes", len(r.b)-r.off)
+	}
+	return n, rest, nil
 }
 
 // scanGlobals decodes the global section and returns the count of defined
@@ -310,7 +412,7 @@ func scanGlobals(wasm []byte, s *section) (uint32, []byte, error) {
 		if _, err := r.byte(); err != nil { // mutability
 			return 0, nil, err
 		}
-		if err := r.expr(^uint32(0)); err != nil {
+		if err := r.expr(allSpaces); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -321,8 +423,9 @@ func scanGlobals(wasm []byte, s *section) (uint32, []byte, error) {
 }
 
 // scanExports decodes the export section, refuses ExportName and exports of
-// globals that do not exist, and returns the count and the payload after it.
-func scanExports(wasm []byte, s *section, globals uint32) (uint32, []byte, error) {
+// globals or tables that do not exist, and returns the count and the
+// payload after it.
+func scanExports(wasm []byte, s *section, have spaces) (uint32, []byte, error) {
 	r := sectionReader(wasm, s)
 	n, err := r.u32()
 	if err != nil {
@@ -347,8 +450,11 @@ func scanExports(wasm []byte, s *section, globals uint32) (uint32, []byte, error
 		if err != nil {
 			return 0, nil, err
 		}
-		if kind == 0x03 && idx >= globals {
-			return 0, nil, r.errorf(ErrMalformed, "export %q names global %d, out of range (%d globals)", name, idx, globals)
+		if kind == 0x03 && idx >= have.globals {
+			return 0, nil, r.errorf(ErrMalformed, "export %q names global %d, out of range (%d globals)", name, idx, have.globals)
+		}
+		if kind == 0x01 && idx >= have.tables {
+			return 0, nil, r.errorf(ErrMalformed, "export %q names table %d, out of range (%d tables)", name, idx, have.tables)
 		}
 	}
 	if !r.eof() {
@@ -357,14 +463,19 @@ func scanExports(wasm []byte, s *section, globals uint32) (uint32, []byte, error
 	return n, rest, nil
 }
 
-// rewriteCode returns the new code section payload.
-func rewriteCode(wasm []byte, s *section, flag uint32, check []byte) ([]byte, error) {
+// rewriteCode returns the new code section payload; params holds the
+// parameter count of each defined function.
+func rewriteCode(wasm []byte, s *section, have spaces, params []uint32, idx checkIndices, budget int32) ([]byte, error) {
 	r := sectionReader(wasm, s)
 	n, err := r.u32()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, (s.end-s.payload)*9/8+int(n)*len(check)+16)
+	if uint64(n) != uint64(len(params)) {
+		r.off = 0
+		return nil, r.errorf(ErrMalformed, "%d function bodies for %d functions declared in the function section", n, len(params))
+	}
+	out := make([]byte, 0, (s.end-s.payload)*9/8+int(n)*64+16)
 	out = append(out, r.b[:r.off]...) // the count, as encoded
 	var body []byte
 	for i := uint32(0); i < n; i++ {
@@ -377,7 +488,7 @@ func rewriteCode(wasm []byte, s *section, flag uint32, check []byte) ([]byte, er
 		if err != nil {
 			return nil, err
 		}
-		body, err = rewriteBody(body[:0], raw, bodyOff, int(i), flag, check)
+		body, err = rewriteBody(body[:0], raw, bodyOff, int(i), have, params[i], idx, budget)
 		if err != nil {
 			return nil, err
 		}
@@ -393,39 +504,50 @@ func rewriteCode(wasm []byte, s *section, flag uint32, check []byte) ([]byte, er
 	return out, nil
 }
 
-// rewriteBody appends to dst the function body raw with check inserted after
-// the locals and after every loop's block type.
-func rewriteBody(dst, raw []byte, base, fn int, flag uint32, check []byte) ([]byte, error) {
+// rewriteBody appends to dst the function body raw with one i32 local
+// added after its locals (the count; params is the function's parameter
+// count), the entry check after the locals and the loop check after every
+// loop's block type.
+func rewriteBody(dst, raw []byte, base, fn int, have spaces, params uint32, idx checkIndices, budget int32) ([]byte, error) {
 	r := newReader(raw, base, "code")
 	r.fn = fn
 	groups, err := r.u32()
 	if err != nil {
 		return nil, err
 	}
+	locals := uint64(params)
 	for g := uint32(0); g < groups; g++ {
-		if _, err := r.u32(); err != nil {
+		n, err := r.u32()
+		if err != nil {
 			return nil, err
 		}
 		if err := r.valType(); err != nil {
 			return nil, err
 		}
+		locals += uint64(n)
 	}
-	dst = append(dst, raw[:r.off]...)
-	dst = append(dst, check...)
+	if groups == ^uint32(0) || locals >= uint64(^uint32(0)) {
+		return nil, r.errorf(ErrMalformed, "too many locals (%d, with %d parameters)", locals, params)
+	}
+	entry, loop := checkCode(idx, uint32(locals), budget)
+	dst = appendU32(dst, groups+1)
+	dst = append(dst, r.b[lebLen(raw):r.off]...)
+	dst = append(dst, 1, typeI32) // the count
+	dst = append(dst, entry...)
 	copied := r.off
 	depth := 0
 	for {
 		if r.eof() {
 			return nil, r.errorf(ErrMalformed, "function body has no final end")
 		}
-		op, err := r.instr(flag)
+		op, err := r.instr(have)
 		if err != nil {
 			return nil, err
 		}
 		switch op {
 		case opLoop:
 			dst = append(dst, raw[copied:r.off]...)
-			dst = append(dst, check...)
+			dst = append(dst, loop...)
 			copied = r.off
 			depth++
 		case opBlock, opIf, opTry, opTryTable:
@@ -443,4 +565,80 @@ func rewriteBody(dst, raw []byte, base, fn int, flag uint32, check []byte) ([]by
 			depth--
 		}
 	}
+}
+
+// lebLen returns the length of the LEB128 at the start of b (b holds a
+// valid one).
+func lebLen(b []byte) int {
+	n := 0
+	for b[n]&0x80 != 0 {
+		n++
+	}
+	return n + 1
+}
+
+// scanParams returns the parameter count of every defined function, from
+// the type and function sections.
+func scanParams(wasm []byte, typ, fun *section) ([]uint32, error) {
+	var types []uint32
+	if typ != nil {
+		r := sectionReader(wasm, typ)
+		n, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		for i := uint32(0); i < n; i++ {
+			form, err := r.byte()
+			if err != nil {
+				return nil, err
+			}
+			if form != 0x60 {
+				r.off--
+				return nil, r.errorf(ErrUnsupported, "type %d: form %#x is not a function type (GC types are not supported)", i, form)
+			}
+			var params uint32
+			for k := 0; k < 2; k++ { // parameters, results
+				m, err := r.u32()
+				if err != nil {
+					return nil, err
+				}
+				for v := uint32(0); v < m; v++ {
+					if err := r.valType(); err != nil {
+						return nil, err
+					}
+				}
+				if k == 0 {
+					params = m
+				}
+			}
+			types = append(types, params)
+		}
+		if !r.eof() {
+			return nil, r.errorf(ErrMalformed, "%d trailing bytes", len(r.b)-r.off)
+		}
+	}
+	var params []uint32
+	if fun != nil {
+		r := sectionReader(wasm, fun)
+		n, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		for i := uint32(0); i < n; i++ {
+			start := r.off
+			t, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			if t >= uint32(len(types)) {
+				r.off = start
+				return nil, r.errorf(ErrMalformed, "function %d has type %d, out of range (%d types)", i, t, len(types))
+			}
+			params = append(params, types[t])
+		}
+		if !r.eof() {
+			return nil, r.errorf(ErrMalformed, "%d trailing bytes", len(r.b)-r.off)
+		}
+	}
+	return params, nil
 }

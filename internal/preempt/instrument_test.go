@@ -7,20 +7,21 @@ import (
 	"testing"
 )
 
-// fixtures are the hand-written modules in testdata, with the flag index
-// Instrument must choose and how many checks it must insert (defined
-// functions + loops, counted by hand from the .wat).
+// fixtures are the hand-written modules in testdata, with the flag and
+// yield-table indices Instrument must choose and how many checks it must
+// insert (defined functions + loops, counted by hand from the .wat).
 var fixtures = []struct {
 	file    string
-	flag    uint32
+	flag    uint32 // the budget is flag+1
+	table   uint32
 	checks  int
 	compile bool // wazero can compile it
 }{
-	{"bench.wasm", 0, 5 + 3, true},
-	{"tailspin.wasm", 0, 3, true},
-	{"features.wasm", 2, 12 + 3, true},
-	{"sections.wasm", 2, 3 + 1, true},
-	{"legacy_eh.wasm", 0, 2 + 1, false},
+	{"bench.wasm", 0, 0, 5 + 3, true},
+	{"tailspin.wasm", 0, 0, 3, true},
+	{"features.wasm", 2, 1, 12 + 3, true},
+	{"sections.wasm", 2, 0, 3 + 1, true},
+	{"legacy_eh.wasm", 0, 0, 2 + 1, false},
 }
 
 func TestInstrumentFixtures(t *testing.T) {
@@ -31,7 +32,8 @@ func TestInstrumentFixtures(t *testing.T) {
 		t.Run(fx.file, func(t *testing.T) {
 			orig := readTestdata(t, fx.file)
 			inst := mustInstrument(t, orig)
-			if n := checkRewrite(t, orig, inst, fx.flag); n != fx.checks {
+			idx := checkIndices{flag: fx.flag, budget: fx.flag + 1, table: fx.table}
+			if n := checkRewrite(t, orig, inst, idx); n != fx.checks {
 				t.Errorf("inserted %d checks, want %d", n, fx.checks)
 			}
 			if !fx.compile {
@@ -48,12 +50,14 @@ func TestInstrumentFixtures(t *testing.T) {
 }
 
 // checkRewrite verifies that inst is orig with exactly the promised edits:
-// every section other than global, export and code is byte-identical and in
-// the same order; the flag is exported as ExportName at index flag; and each
-// function body, with the check removed after its locals and after every
-// loop's block type, is byte-identical to the original. It returns the
-// number of checks found.
-func checkRewrite(t *testing.T, orig, inst []byte, flag uint32) int {
+// every section other than table, global, export and code is byte-identical
+// and in the same order; the table, global and export sections are the
+// original ones with the new items appended (the yield table at idx.table,
+// the flag and the budget, the flag exported as ExportName); and each
+// function body, with the count local and the checks removed after its
+// locals and after every loop's block type, is byte-identical to the
+// original. It returns the number of checks found.
+func checkRewrite(t *testing.T, orig, inst []byte, idx checkIndices) int {
 	t.Helper()
 	so, err := splitSections(orig)
 	if err != nil {
@@ -66,7 +70,7 @@ func checkRewrite(t *testing.T, orig, inst []byte, flag uint32) int {
 	keep := func(wasm []byte, ss []section) [][]byte {
 		var out [][]byte
 		for _, s := range ss {
-			if s.id != secGlobal && s.id != secExport && s.id != secCode {
+			if s.id != secTable && s.id != secGlobal && s.id != secExport && s.id != secCode {
 				out = append(out, wasm[s.start:s.end])
 			}
 		}
@@ -91,40 +95,35 @@ func checkRewrite(t *testing.T, orig, inst []byte, flag uint32) int {
 		return nil
 	}
 
-	// The export section names the flag.
-	exp := find(inst, si, secExport)
-	if exp == nil {
-		t.Fatal("no export section in the output")
-	}
-	er := sectionReader(inst, exp)
-	n, err := er.u32()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for i := uint32(0); i < n; i++ {
-		name, err := er.name()
+	// The table, global and export sections: the original payload after the
+	// count, then the appended items.
+	appended := func(id byte, count uint32, items []byte) {
+		t.Helper()
+		var wantN uint32
+		var rest []byte
+		if s := find(orig, so, id); s != nil {
+			r := sectionReader(orig, s)
+			wantN, _ = r.u32()
+			rest = r.b[r.off:]
+		}
+		s := find(inst, si, id)
+		if s == nil {
+			t.Fatalf("no %s section in the output", sectionName[id])
+		}
+		r := sectionReader(inst, s)
+		n, err := r.u32()
 		if err != nil {
 			t.Fatal(err)
 		}
-		kind, _ := er.byte()
-		idx, err := er.u32()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(name) == ExportName {
-			if kind != 0x03 || idx != flag {
-				t.Fatalf("%s exports kind %d index %d, want global %d", ExportName, kind, idx, flag)
-			}
-			found = true
+		want := append(append([]byte{}, rest...), items...)
+		if n != wantN+count || !bytes.Equal(r.b[r.off:], want) {
+			t.Fatalf("%s section: %d items % x, want %d items % x", sectionName[id], n, r.b[r.off:], wantN+count, want)
 		}
 	}
-	if !found {
-		t.Fatalf("%s not exported", ExportName)
-	}
-
-	check := appendU32([]byte{opGlobalGet}, flag)
-	check = append(check, opIf, typeEmpty, opUnreachable, opEnd)
+	appended(secTable, 1, []byte{typeFuncRef, 0x01, 0x00, 0x00})
+	globals := []byte{typeI32, 0x01, opI32Const, 0x00, opEnd, typeI32, 0x01, opI32Const}
+	appended(secGlobal, 2, append(appendS32(globals, SafepointInterval), opEnd))
+	appended(secExport, 1, appendExport(nil, ExportName, idx.flag))
 
 	co, ci := find(orig, so, secCode), find(inst, si, secCode)
 	if co == nil {
@@ -133,11 +132,15 @@ func checkRewrite(t *testing.T, orig, inst []byte, flag uint32) int {
 		}
 		return 0
 	}
+	params, err := scanParams(orig, find(orig, so, secType), find(orig, so, secFunction))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ro, ri := sectionReader(orig, co), sectionReader(inst, ci)
 	no, _ := ro.u32()
 	ni, _ := ri.u32()
-	if no != ni {
-		t.Fatalf("function count %d became %d", no, ni)
+	if no != ni || int(no) != len(params) {
+		t.Fatalf("function count %d became %d (%d declared)", no, ni, len(params))
 	}
 	total := 0
 	for f := uint32(0); f < no; f++ {
@@ -151,7 +154,7 @@ func checkRewrite(t *testing.T, orig, inst []byte, flag uint32) int {
 		if err != nil {
 			t.Fatalf("function %d: body size wrong: %v", f, err)
 		}
-		stripped, checks := stripChecks(t, bi, check)
+		stripped, checks := stripChecks(t, bi, params[f], idx)
 		if !bytes.Equal(stripped, bo) {
 			t.Fatalf("function %d: body differs beyond the inserted checks", f)
 		}
@@ -163,38 +166,52 @@ func checkRewrite(t *testing.T, orig, inst []byte, flag uint32) int {
 	return total
 }
 
-// stripChecks removes the check after the locals and after each loop header,
-// failing if one is missing.
-func stripChecks(t *testing.T, body, check []byte) ([]byte, int) {
+// stripChecks removes the count local (the last local group, one i32) and
+// the checks after the locals and after each loop header, failing if one is
+// missing.
+func stripChecks(t *testing.T, body []byte, params uint32, idx checkIndices) ([]byte, int) {
 	t.Helper()
 	r := newReader(body, 0, "code")
 	groups, _ := r.u32()
+	if groups == 0 {
+		t.Fatal("no local group for the count")
+	}
+	counter := params
+	groupsStart := r.off
+	var lastGroup int
 	for g := uint32(0); g < groups; g++ {
-		r.u32()
+		lastGroup = r.off
+		n, _ := r.u32()
 		if err := r.valType(); err != nil {
 			t.Fatal(err)
 		}
+		if g < groups-1 {
+			counter += n
+		} else if !bytes.Equal(body[lastGroup:r.off], []byte{1, typeI32}) {
+			t.Fatalf("last local group is % x, want the count (01 %02x)", body[lastGroup:r.off], typeI32)
+		}
 	}
-	var out []byte
-	expect := func() {
+	entry, loop := checkCode(idx, counter, SafepointInterval)
+	out := appendU32(nil, groups-1)
+	out = append(out, body[groupsStart:lastGroup]...)
+	expect := func(check []byte) {
+		t.Helper()
 		if !bytes.HasPrefix(body[r.off:], check) {
 			t.Fatalf("no check at body offset %d", r.off)
 		}
+		r.off += len(check)
 	}
-	out = append(out, body[:r.off]...)
-	expect()
-	r.off += len(check)
+	expect(entry)
 	copied := r.off
 	checks := 1
 	for !r.eof() {
-		op, err := r.instr(^uint32(0))
+		op, err := r.instr(allSpaces)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if op == opLoop {
 			out = append(out, body[copied:r.off]...)
-			expect()
-			r.off += len(check)
+			expect(loop)
 			copied = r.off
 			checks++
 		}
@@ -242,7 +259,11 @@ func TestInstrumentErrors(t *testing.T) {
 		{"bad fence", withBody(0, prefixAtomic, 0x03, 0x01, opEnd), ErrMalformed},
 		{"unknown value type", withBody(1, 1, 0x55, opEnd), ErrUnsupported},
 		{"negative block type", withBody(0, opBlock, 0x7f&0x3f|0x80, 0x7f, opEnd, opEnd), ErrUnsupported},
-		{"global out of range", withBody(0, opGlobalGet, 0, 0x1a, opEnd), ErrMalformed},
+		{"global out of range", withBody(0, opGlobalGet, 0, opDrop, opEnd), ErrMalformed},
+		{"table.get out of range", withBody(0, opI32Const, 0, 0x25, 0, opDrop, opEnd), ErrMalformed},
+		{"table.size out of range", withBody(0, prefixMisc, 0x10, 0, opDrop, opEnd), ErrMalformed},
+		{"call_indirect out of range", withBody(0, opI32Const, 0, 0x11, 0, 0, opEnd), ErrMalformed},
+		{"table.copy out of range", withBody(0, opI32Const, 0, opI32Const, 0, opI32Const, 0, prefixMisc, 0x0e, 0, 0, opEnd), ErrMalformed},
 		{"no final end", withBody(0, 0x01), ErrMalformed},
 		{"bytes after end", withBody(0, opEnd, 0x01), ErrMalformed},
 		{"unclosed block", withBody(0, opBlock, typeEmpty, opEnd), ErrMalformed},
@@ -294,12 +315,15 @@ func TestInstrumentTwiceRefused(t *testing.T) {
 	}
 }
 
-// An export of the global one past the end is invalid; after the rewrite it
-// would name the flag, so Instrument refuses it.
-func TestInstrumentRefusesExportOfMissingGlobal(t *testing.T) {
-	m := append([]byte{}, header...)
-	m = append(m, secExport, 5, 1, 1, 'g', 0x03, 0)
-	if _, err := Instrument(m); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("err = %v, want ErrMalformed", err)
+// An export of the global or table one past the end is invalid; after the
+// rewrite it would name the flag or the yield table, so Instrument refuses
+// it.
+func TestInstrumentRefusesExportOfMissing(t *testing.T) {
+	for _, kind := range []byte{0x01, 0x03} { // table, global
+		m := append([]byte{}, header...)
+		m = append(m, secExport, 5, 1, 1, 'x', kind, 0)
+		if _, err := Instrument(m); !errors.Is(err, ErrMalformed) {
+			t.Fatalf("kind %d: err = %v, want ErrMalformed", kind, err)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package preempt
 import (
 	"context"
 	"runtime"
-	"runtime/debug"
 	"sort"
 	"sync"
 	"testing"
@@ -11,20 +10,6 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 )
-
-// noGC turns the garbage collector off for a test that runs a guest which
-// never returns by itself, and returns the function that turns it back on.
-//
-// Guest machine code has no Go safepoint, so a stop-the-world phase that
-// (or a running GC cycle's ragged barrier) starts while a runaway guest spins waits for the guest, and the goroutine
-// that would call Interrupt is already stopped: the process hangs (seen with
-// -count 3). See "Caveats" in doc.go; the engine must not rely on this
-// workaround.
-func noGC() func() {
-	old := debug.SetGCPercent(-1)
-	runtime.GC() // finish a cycle in progress: its ragged barrier also waits for every P
-	return func() { debug.SetGCPercent(old) }
-}
 
 // runaway starts fn on its own goroutine, waits until the guest called
 // env.started, and returns a channel that yields the call's error.
@@ -51,7 +36,6 @@ func runaway(ctx context.Context, t testing.TB, mod api.Module, fn string) <-cha
 // function-entry checks can catch it). Latency goes to the benchmark; here
 // we only log it.
 func TestInterruptStopsRunawayGuests(t *testing.T) {
-	defer noGC()()
 	ctx := context.Background()
 	r := newRuntime(ctx, false)
 	defer r.Close(ctx)
@@ -139,7 +123,6 @@ var watUnreachable = []byte{
 }
 
 func TestDeadline(t *testing.T) {
-	defer noGC()()
 	ctx := context.Background()
 	r := newRuntime(ctx, false)
 	defer r.Close(ctx)

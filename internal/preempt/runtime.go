@@ -2,6 +2,7 @@ package preempt
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"sync"
 
@@ -29,14 +30,17 @@ func flagOf(mod api.Module) api.MutableGlobal {
 
 // Interrupt sets the interrupt flag of mod, an instance of a module returned
 // by Instrument, and reports whether mod has the flag. The guest traps with
-// "unreachable" at its next function entry or loop header.
+// "unreachable" at its next check (function entry or loop header).
 //
 // Interrupt is safe to call from any goroutine while the guest runs: the
 // export map it reads is immutable after instantiation, and the flag is a
 // word in the instance's globals that compiled code loads from memory at
 // every check (wazero's compiler does not keep a global in a register
-// across a loop back-edge or a call), so the store is seen by the running
-// code on its next check, within the time of one loop iteration or call.
+// across a loop back-edge or a call). Interrupt sets it to math.MaxInt32,
+// which every check's counter is at most, so the next check takes the slow
+// path and traps: the guest stops within the time of one loop iteration or
+// call. The guest only reads the flag, so no store of the guest can undo
+// the interrupt.
 //
 // # Notes
 //
@@ -53,7 +57,7 @@ func Interrupt(mod api.Module) bool {
 		return false
 	}
 	hostMu.Lock()
-	g.Set(1)
+	g.Set(math.MaxInt32)
 	hostMu.Unlock()
 	return true
 }
