@@ -45,9 +45,12 @@ type Instance struct {
 	mod   api.Module
 	ctx   context.Context // carries the instance for host functions
 	host  Host
+	// recv and alloc are resolved on first use: wazero gives every
+	// api.Function its own call engine with a 10 KiB stack, so resolving
+	// exports up front made each idle instance ~20 KiB larger and every
+	// spawn slower. Hooks are resolved for their one call and dropped.
 	recv  api.Function
 	alloc api.Function
-	hooks [numHooks]api.Function
 	stack [7]uint64
 	buf   uint32 // guest buffer from wasmplane_alloc
 	bufN  uint32 // its size
@@ -141,15 +144,6 @@ func (m *Module) Instantiate(ctx context.Context, cfg InstanceConfig) (*Instance
 			return nil, err
 		}
 	}
-	if m.kind == KindGuest {
-		inst.recv = mod.ExportedFunction(ExportReceive)
-		inst.alloc = mod.ExportedFunction(ExportAlloc)
-		for h := range numHooks {
-			if m.hooks[h] {
-				inst.hooks[h] = mod.ExportedFunction(hookExports[h])
-			}
-		}
-	}
 	return inst, nil
 }
 
@@ -166,10 +160,10 @@ func (inst *Instance) Context() context.Context { return inst.ctx }
 // Hook runs a lifecycle hook if the module exports it. A non-zero status is
 // an error naming the hook; a trap is a *TrapError.
 func (inst *Instance) Hook(h Hook) error {
-	fn := inst.hooks[h]
-	if fn == nil {
+	if !inst.m.hooks[h] {
 		return nil
 	}
+	fn := inst.mod.ExportedFunction(hookExports[h])
 	defer func() { inst.held = nil }()
 	if err := inst.call(fn, hookExports[h], inst.stack[:]); err != nil {
 		return err
@@ -210,6 +204,9 @@ func (inst *Instance) Deliver(sender, corr uint64, flags uint32, kind string, da
 	s[0], s[1], s[2] = sender, corr, uint64(flags)
 	s[3], s[4] = uint64(inst.buf), uint64(len(kind))
 	s[5], s[6] = uint64(inst.buf)+uint64(len(kind)), uint64(len(data))
+	if inst.recv == nil {
+		inst.recv = inst.mod.ExportedFunction(ExportReceive)
+	}
 	err := inst.call(inst.recv, ExportReceive, s)
 	inst.held = nil
 	if err != nil {
@@ -225,6 +222,9 @@ func (inst *Instance) grow(n uint32) error {
 	inst.buf, inst.bufN = 0, 0
 	s := inst.stack[:]
 	s[0] = uint64(n)
+	if inst.alloc == nil {
+		inst.alloc = inst.mod.ExportedFunction(ExportAlloc)
+	}
 	if err := inst.call(inst.alloc, ExportAlloc, s); err != nil {
 		return err
 	}
