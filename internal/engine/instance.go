@@ -41,10 +41,10 @@ type InstanceConfig struct {
 // Instance is one running guest. It is not safe for concurrent use: the
 // actor system calls it from one goroutine at a time.
 type Instance struct {
-	m     *Module
-	mod   api.Module
-	ctx   context.Context // carries the instance for host functions
-	host  Host
+	m    *Module
+	mod  api.Module
+	ctx  context.Context // carries the instance for host functions
+	host Host
 	// recv and alloc are resolved on first use: wazero gives every
 	// api.Function its own call engine with a 10 KiB stack, so resolving
 	// exports up front made each idle instance ~20 KiB larger and every
