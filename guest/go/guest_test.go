@@ -69,6 +69,12 @@ func TestNotGuest(t *testing.T) {
 	}
 	_, calls["Request"] = guest.Request(1, "k", nil, time.Second)
 	_, calls["Lookup"] = guest.Lookup("n")
+	_, calls["ShmRead"] = guest.ShmRead("r", 0, nil)
+	_, calls["ShmWrite"] = guest.ShmWrite("r", 0, nil)
+	_, calls["RingPush"] = guest.RingPush("r", nil, 0)
+	_, calls["RingPop"] = guest.RingPop("r", nil, 0)
+	_, calls["TBPublish"] = guest.TBPublish("r", nil)
+	_, _, calls["TBAcquire"] = guest.TBAcquire("r", nil)
 	for name, err := range calls {
 		if !errors.Is(err, guest.ErrNotGuest) {
 			t.Errorf("%s = %v, want ErrNotGuest", name, err)

@@ -33,3 +33,11 @@ func sysLog(level Level, msg string) {
 	// Level i maps to slog's -4, 0, 4, 8.
 	slog.Default().Log(context.Background(), slog.Level(4*(int(level)-1)), msg, "sdk", "wasmplane/guest")
 }
+
+func sysShmCopy(string, string, uint32, []byte) (int, error) { return 0, ErrNotGuest }
+
+func sysRing(string, string, []byte, int32) (int, error) { return 0, ErrNotGuest }
+
+func sysTBPublish(string, []byte) (uint64, error) { return 0, ErrNotGuest }
+
+func sysTBAcquire(string, []byte) (int, uint64, error) { return 0, 0, ErrNotGuest }

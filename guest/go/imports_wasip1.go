@@ -39,3 +39,25 @@ func hostLookup(namePtr unsafe.Pointer, nameLen uint32, outPIDPtr unsafe.Pointer
 
 //go:wasmimport wasmplane now
 func hostNow() uint64
+
+// Shared-region imports, module "wasmplane" (docs/abi.md, "Shared
+// regions"). The linker keeps only those a guest calls, so a guest that
+// uses none still loads on a host without them.
+
+//go:wasmimport wasmplane shm_read
+func hostShmRead(namePtr unsafe.Pointer, nameLen, off uint32, dstPtr unsafe.Pointer, n uint32) int32
+
+//go:wasmimport wasmplane shm_write
+func hostShmWrite(namePtr unsafe.Pointer, nameLen, off uint32, srcPtr unsafe.Pointer, n uint32) int32
+
+//go:wasmimport wasmplane ring_push
+func hostRingPush(namePtr unsafe.Pointer, nameLen uint32, srcPtr unsafe.Pointer, n uint32, timeoutMS int32) int32
+
+//go:wasmimport wasmplane ring_pop
+func hostRingPop(namePtr unsafe.Pointer, nameLen uint32, dstPtr unsafe.Pointer, capacity uint32, timeoutMS int32) int32
+
+//go:wasmimport wasmplane tb_publish
+func hostTBPublish(namePtr unsafe.Pointer, nameLen uint32, srcPtr unsafe.Pointer, n uint32) int64
+
+//go:wasmimport wasmplane tb_acquire
+func hostTBAcquire(namePtr unsafe.Pointer, nameLen uint32, dstPtr unsafe.Pointer, capacity uint32, genPtr unsafe.Pointer) int32

@@ -205,6 +205,8 @@ var wants = map[string]want{
 	"testdata/wat/bad_no_memory.wasm":          {noMemory: true, version: 1},
 	"testdata/wat/bad_alloc_global.wasm":       {absent: []string{"wasmplane_alloc"}, version: 1, check: allocIsGlobal},
 	"testdata/wat/upper_cmd.wasm":              {command: true, memPages: 1},
+	"testdata/wat/msg_sender.wasm":             {memPages: 1},
+	"testdata/wat/msg_receiver.wasm":           {memPages: 1},
 	"testdata/wat/trap_start.wasm":             {hooks: []string{"wasmplane_pre_start"}, version: 1, check: preStartTraps},
 	"examples/physics/guest/physics.wasm":      {sharedPages: 16},
 }

@@ -6,6 +6,7 @@
  *     --max-memory=N --global-base=1024 -z stack-size=16384 \
  *     --export=__stack_pointer -o guest.wasm guest.o
  * Entries are 16 bytes: v = id<<48 | seq, then v * 0x9E3779B97F4A7C15.
+ * produce works on SPSC and MPSC rings (wp_ring_push reads the kind).
  */
 #include "wasmplane_shm.h"
 
@@ -88,6 +89,73 @@ EXPORT("tb_write") uint64_t tb_write(uint32_t meta, uint32_t region, uint32_t n,
     last = wp_tb_publish(d, size);
   }
   return last;
+}
+
+/* rcu_read pins the current version of an RCU region n times while a
+ * writer publishes: version v holds v*31 + i in u32 word i of its `size`
+ * bytes and the sum of the others in the last word. Checks each snapshot
+ * and that versions never go back; writes the number of version changes
+ * seen as a u32 at out. Returns the number of bad snapshots. */
+EXPORT("rcu_read") uint32_t rcu_read(uint32_t meta, uint32_t region, uint32_t n, uint32_t size, uint32_t out) {
+  uint8_t *d = wp_shm_desc(wp_shm_ptr(meta), region);
+  uint64_t last = 0;
+  uint32_t bad = 0, changes = 0;
+  if (!d) return n + 1;
+  for (uint32_t k = 0; k < n; k++) {
+    wp_rcu_snap s;
+    if (wp_rcu_read(d, &s)) return bad + (n - k);
+    if (s.version == 0) { /* nothing published yet */
+      wp_rcu_release(d, s.index);
+      continue;
+    }
+    const uint32_t *w = (const uint32_t *)(const void *)s.data;
+    uint32_t words = size / 4, sum = 0, ok = s.len == size && s.version >= last;
+    for (uint32_t i = 0; ok && i + 1 < words; i++) {
+      ok = w[i] == (uint32_t)s.version * 31 + i;
+      sum += w[i];
+    }
+    if (!ok || w[words - 1] != sum) bad++;
+    if (s.version != last) changes++;
+    last = s.version;
+    wp_rcu_release(d, s.index);
+  }
+  *wp_shm_w32(wp_shm_ptr(out), 0) = changes;
+  return bad;
+}
+
+/* slots_churn allocates a slot n times, writes an entry of producer id
+ * into it, reads it back through its handle, frees it and checks that
+ * the handle is then stale for both get and free. Returns the number of
+ * failures. */
+EXPORT("slots_churn") uint32_t slots_churn(uint32_t meta, uint32_t region, uint32_t id, uint32_t n) {
+  uint8_t *d = wp_shm_desc(wp_shm_ptr(meta), region);
+  uint32_t bad = 0;
+  if (!d) return n + 1;
+  for (uint32_t k = 0; k < n; k++) {
+    uint64_t h = wp_slots_alloc(d), v = (uint64_t)id << 48 | k;
+    if (!h) { /* every slot live: another agent holds them; retry */
+      k--;
+      continue;
+    }
+    volatile uint64_t *e = (volatile uint64_t *)(void *)wp_slots_get(d, h);
+    if (!e) { bad++; continue; }
+    e[0] = v;
+    e[1] = v * MIX;
+    volatile uint64_t *again = (volatile uint64_t *)(void *)wp_slots_get(d, h);
+    if (again != e || e[0] != v || e[1] != v * MIX) bad++;
+    if (wp_slots_free(d, h)) bad++;
+    if (wp_slots_get(d, h) || !wp_slots_free(d, h)) bad++; /* stale: rejected */
+  }
+  return bad;
+}
+
+/* slots_read returns the first u64 of handle h's slot, or -1 if h is
+ * stale. */
+EXPORT("slots_read") int64_t slots_read(uint32_t meta, uint32_t region, uint64_t h) {
+  uint8_t *d = wp_shm_desc(wp_shm_ptr(meta), region);
+  const uint8_t *e = d ? wp_slots_get(d, h) : 0;
+  if (!e) return -1;
+  return (int64_t)*(const volatile uint64_t *)(const void *)e;
 }
 
 /* find returns the index of the region named by the NUL-terminated
