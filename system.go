@@ -34,9 +34,10 @@ type Config struct {
 
 // System runs components. It is safe for concurrent use.
 type System struct {
-	sys  *actor.System
-	eng  *engine.Engine
-	sups supervisors
+	sys    *actor.System
+	eng    *engine.Engine
+	sups   supervisors
+	frames frameClocks
 }
 
 // New makes a System with an engine ready to load modules.

@@ -120,6 +120,7 @@ func run(cmd *cobra.Command, path string, f runFlags) error {
 	}
 	fmt.Fprintf(stdout, "stopped: %s\n", reason)
 	writeSummary(stdout, app.System().Stats())
+	_ = app.System().WriteFrameSummaries(stdout)
 	switch {
 	case errors.Is(closeErr, wasmplane.ErrGaveUp):
 		return failure(closeErr)

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/wasmplane/wasmplane"
-	"github.com/wasmplane/wasmplane/internal/frame"
 )
 
 //go:embed guest/physics.wasm
@@ -70,7 +69,7 @@ type Result struct {
 	Rendered int // frames read and verified
 	Torn     int // frames whose checksum or length did not match (must be 0)
 	Skipped  int // frames published but never seen (the renderer got a newer one)
-	Summary  frame.Summary
+	Summary  wasmplane.FrameSummary
 }
 
 const (
@@ -124,14 +123,15 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	clock, err := frame.NewClock(frame.Config{Hz: opts.Hz})
+	clock, err := wasmplane.NewFrameClock(wasmplane.FrameConfig{Hz: opts.Hz})
 	if err != nil {
 		return Result{}, err
 	}
+	sys.RegisterFrameClock("physics", clock)
 
 	// The renderer: reads each frame in place and verifies it.
 	var res Result
-	handoff := make(chan *frame.Frame, 4)
+	handoff := make(chan *wasmplane.ClockFrame, 4)
 	rendered := make(chan struct{})
 	go func() {
 		defer close(rendered)
@@ -160,7 +160,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	token := make([]byte, 8)
 	started := 0
 	var runErr error
-	err = clock.Run(runCtx, func(f *frame.Frame) {
+	err = clock.Run(runCtx, func(f *wasmplane.ClockFrame) {
 		binary.LittleEndian.PutUint64(token, f.Token())
 		f.Start("compute")
 		if _, err := sys.Request(ctx, pid, "compute", token); err != nil {
