@@ -1,6 +1,9 @@
 package wasmplane
 
-import "github.com/wasmplane/wasmplane/internal/actor"
+import (
+	"github.com/wasmplane/wasmplane/internal/actor"
+	"github.com/wasmplane/wasmplane/internal/boundary"
+)
 
 // PID identifies one incarnation of a component: {node, index, generation}
 // in 64 bits, the layout guests see (docs/abi.md).
@@ -113,3 +116,12 @@ type HookError = actor.HookError
 
 // DefaultMaxMessageSize is the payload limit when Config leaves it zero.
 const DefaultMaxMessageSize = actor.DefaultMaxMessageSize
+
+// DeadlockError is a synchronous request that would have closed a cycle of
+// components waiting on each other: it fails at once, naming every member
+// of the cycle and the operation each waits on, instead of every member
+// waiting out its timeout. errors.Is(err, ErrDeadlock) holds.
+type DeadlockError = boundary.DeadlockError
+
+// ErrDeadlock matches a *DeadlockError.
+var ErrDeadlock = boundary.ErrDeadlock

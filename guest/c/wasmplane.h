@@ -102,6 +102,7 @@
 #define WP_ERR_BUFFER_TOO_SMALL (-8)
 #define WP_ERR_STOPPING (-9)
 #define WP_ERR_REMOTE (-10)
+#define WP_ERR_DEADLOCK (-11)
 
 /* Message flags (wp_msg.flags). */
 #define WP_FLAG_REQUEST 1u   /* expects a reply: use wp_reply */

@@ -65,6 +65,9 @@ var (
 	// ErrRemote: the request's target failed with a handler error, crashed
 	// or returned without replying.
 	ErrRemote = &Error{Code: -10}
+	// ErrDeadlock: the request would have closed a cycle of components
+	// waiting on each other; it was not sent.
+	ErrDeadlock = &Error{Code: -11}
 )
 
 // ErrNotGuest is returned by every host call when the program is not built
@@ -82,6 +85,7 @@ var codes = map[int32]struct{ name, text string }{
 	-8:  {"ERR_BUFFER_TOO_SMALL", "buffer too small"},
 	-9:  {"ERR_STOPPING", "system stopping"},
 	-10: {"ERR_REMOTE", "remote failure"},
+	-11: {"ERR_DEADLOCK", "deadlock"},
 }
 
 // statusErr turns a host status into nil or an *Error for op.

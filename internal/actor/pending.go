@@ -2,6 +2,8 @@ package actor
 
 import (
 	"sync"
+
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"sync/atomic"
 	"time"
 )
@@ -20,6 +22,10 @@ type call struct {
 	target PID
 	kind   string
 	timer  *time.Timer // reused across requests; stopped when pooled
+	// edge is the requester's wait-for edge, removed by whoever answers
+	// before the reply is delivered: a callee that replies and at once
+	// requests its old caller must not see the stale edge.
+	edge *boundary.Edge
 }
 
 var callPool = sync.Pool{New: func() any { return &call{ch: make(chan reply, 1)} }}
@@ -86,6 +92,9 @@ func (t *pending) complete(corr uint64, r reply) bool {
 	if c == nil {
 		return false
 	}
+	if c.edge != nil {
+		c.edge.Done()
+	}
 	c.ch <- r
 	return true
 }
@@ -96,6 +105,6 @@ func release(c *call) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	c.target, c.kind = 0, ""
+	c.target, c.kind, c.edge = 0, "", nil
 	callPool.Put(c)
 }

@@ -2,6 +2,7 @@ package actor
 
 import (
 	"fmt"
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -32,8 +33,11 @@ var lifeNames = [...]string{"starting", "running", "suspended", "stopping", "sto
 // the PID generation, the instance and the Context change, the mailbox,
 // subscriptions and counters stay.
 type process struct {
-	sys     *System
-	id      atomic.Uint64 // current PID
+	sys *System
+	id  atomic.Uint64 // current PID
+	// node is the process in the system's wait-for graph, made on its
+	// first synchronous request so idle processes carry none.
+	node    atomic.Pointer[boundary.Node]
 	name    string
 	factory Factory
 	opts    *SpawnOptions
@@ -55,6 +59,22 @@ type process struct {
 }
 
 func (p *process) pid() PID { return PID(p.id.Load()) }
+
+// waitNode returns the process's node in the wait-for graph.
+func (p *process) waitNode() *boundary.Node {
+	if n := p.node.Load(); n != nil {
+		return n
+	}
+	name := p.name
+	if name == "" {
+		name = p.pid().String()
+	}
+	n := p.sys.graph.Node(p.id.Load(), name, false)
+	if !p.node.CompareAndSwap(nil, n) {
+		return p.node.Load()
+	}
+	return n
+}
 
 // cx is the Context handed to the instance. Owner only.
 func (p *process) cx() *Context {

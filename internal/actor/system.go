@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"log/slog"
 	"slices"
 	"sync"
@@ -57,6 +58,9 @@ type SpawnOptions struct {
 // System is a set of processes that message each other: the PID table, the
 // name registry, topics and outstanding requests.
 type System struct {
+	// graph is the wait-for graph of synchronous requests between
+	// processes (deadlock detection).
+	graph   *boundary.Graph
 	cfg     Config
 	log     *slog.Logger
 	table   table
@@ -103,7 +107,8 @@ func NewSystem(cfg Config) *System {
 	if cfg.Supervisor == nil {
 		cfg.Supervisor = restartOnce{}
 	}
-	s := &System{cfg: cfg, log: cfg.Logger, start: time.Now(), stopped: make(chan struct{}), shutdownReq: make(chan struct{})}
+	s := &System{cfg: cfg, log: cfg.Logger, start: time.Now(), stopped: make(chan struct{}), shutdownReq: make(chan struct{}),
+		graph: boundary.NewGraph()}
 	s.table.node = cfg.Node
 	s.events.log = cfg.Logger
 	return s
@@ -335,7 +340,22 @@ func (s *System) request(ctx context.Context, from, to PID, kind string, data []
 	if from != 0 && from == to {
 		return nil, fmt.Errorf("request %q: %w: a process cannot wait for its own reply", kind, ErrInvalid)
 	}
+	// A process waiting on another adds an edge to the wait-for graph; an
+	// edge that closes a cycle fails at once, naming the cycle, instead of
+	// every member waiting out its timeout.
+	var edge *boundary.Edge
+	if from != 0 {
+		if caller, callee := s.table.get(from), s.table.get(to); caller != nil && callee != nil {
+			e, err := s.graph.Wait(caller.waitNode(), callee.waitNode(), kind)
+			if err != nil {
+				return nil, fmt.Errorf("request %q to %s: %w", kind, to, err)
+			}
+			edge = e
+			defer e.Done()
+		}
+	}
 	corr, c := s.pending.add(to, kind)
+	c.edge = edge
 	if err := s.send(from, to, kind, data, FlagRequest, corr); err != nil {
 		if s.pending.take(corr) == nil {
 			<-c.ch // a dead letter answered it already

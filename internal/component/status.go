@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/wasmplane/wasmplane/internal/actor"
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"github.com/wasmplane/wasmplane/internal/engine"
 )
 
@@ -13,6 +14,8 @@ func statusOf(err error) engine.Status {
 	switch {
 	case err == nil:
 		return engine.OK
+	case errors.Is(err, boundary.ErrDeadlock):
+		return engine.ErrDeadlock
 	case errors.As(err, &re):
 		return engine.ErrRemote
 	case errors.Is(err, actor.ErrTimeout):

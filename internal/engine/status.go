@@ -16,13 +16,14 @@ const (
 	ErrBufferTooSmall Status = -8
 	ErrStopping       Status = -9
 	ErrRemote         Status = -10
+	ErrDeadlock       Status = -11
 )
 
 var statusNames = map[Status]string{
 	OK: "OK", ErrBadPointer: "ERR_BAD_POINTER", ErrInvalidArg: "ERR_INVALID_ARGUMENT",
 	ErrNotFound: "ERR_NOT_FOUND", ErrDeadPID: "ERR_DEAD_PID", ErrMailboxFull: "ERR_MAILBOX_FULL",
 	ErrTimeout: "ERR_TIMEOUT", ErrTooLarge: "ERR_TOO_LARGE", ErrBufferTooSmall: "ERR_BUFFER_TOO_SMALL",
-	ErrStopping: "ERR_STOPPING", ErrRemote: "ERR_REMOTE",
+	ErrStopping: "ERR_STOPPING", ErrRemote: "ERR_REMOTE", ErrDeadlock: "ERR_DEADLOCK",
 }
 
 func (s Status) String() string {
