@@ -98,8 +98,36 @@ func loadMinimal(b *testing.B, sys *wasmplane.System) *wasmplane.Module {
 }
 
 // BenchmarkSpawnWasm: spawn a component from a compiled 1-page module
-// (instantiate, hooks, registration), then stop it so memory is reused.
+// (instantiate, hooks, registration). Components are stopped in untimed
+// batches so memory stays bounded; BenchmarkSpawnStopWasm times both.
 func BenchmarkSpawnWasm(b *testing.B) {
+	sys := benchSystem(b)
+	f := loadMinimal(b, sys).Factory(wasmplane.WasmOptions{})
+	ctx := context.Background()
+	const batch = 512
+	pids := make([]wasmplane.PID, 0, batch)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pid, err := sys.Spawn(f, wasmplane.SpawnOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if pids = append(pids, pid); len(pids) == batch || i == b.N-1 {
+			b.StopTimer()
+			for _, p := range pids {
+				if err := sys.Stop(ctx, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			pids = pids[:0]
+			b.StartTimer()
+		}
+	}
+}
+
+// BenchmarkSpawnStopWasm: spawn a Wasm component, then stop it.
+func BenchmarkSpawnStopWasm(b *testing.B) {
 	sys := benchSystem(b)
 	f := loadMinimal(b, sys).Factory(wasmplane.WasmOptions{})
 	ctx := context.Background()

@@ -60,7 +60,7 @@ func NewCommandFactory(mod *engine.Module, opts CommandOptions) actor.Factory {
 }
 
 func (c *Command) Receive(ctx *actor.Context, m actor.Message) error {
-	stderr := &logWriter{log: ctx.Logger(), level: slog.LevelWarn, attr: "stderr"}
+	stderr := &logWriter{log: ctx.Logger, level: slog.LevelWarn, attr: "stderr"}
 	out, err := c.mod.Run(context.Background(), engine.RunConfig{
 		Stdin: m.Data, Args: c.opts.Args, Env: c.opts.Env, FS: c.fs, Stderr: stderr,
 		MaxStdout: ctx.System().Config().MaxMessageSize, MemoryLimitPages: c.opts.MemoryLimitPages,

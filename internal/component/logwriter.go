@@ -11,7 +11,7 @@ import (
 // last few lines so an error can quote them.
 type logWriter struct {
 	mu    sync.Mutex
-	log   *slog.Logger
+	log   func() *slog.Logger // resolved on the first line: most guests never write
 	level slog.Level
 	attr  string
 	part  []byte
@@ -49,7 +49,7 @@ func (w *logWriter) emit() {
 	if len(w.tail) > maxTail {
 		w.tail = w.tail[1:]
 	}
-	w.log.Log(context.Background(), w.level, line, slog.String("stream", w.attr))
+	w.log().Log(context.Background(), w.level, line, slog.String("stream", w.attr))
 }
 
 // Flush logs a last unterminated line and returns the tail.
