@@ -11,45 +11,54 @@ import (
 // exported as a global" instead of "missing". Called on modules wazero has
 // already validated, but every read is still bounds-checked.
 func exportKinds(bin []byte) (map[string]string, error) {
-	if len(bin) < 8 {
+	out := map[string]string{}
+	r, end, found, err := findSection(bin, 7)
+	if err != nil || !found {
+		return out, err
+	}
+	n, ok := r.uleb()
+	if !ok {
 		return nil, errTruncated
 	}
-	out := map[string]string{}
-	r := reader{b: bin, i: 8}
-	for r.i < len(r.b) {
-		id, ok := r.byte()
-		size, ok2 := r.uleb()
-		if !ok || !ok2 || uint64(r.i)+size > uint64(len(r.b)) {
+	for range n {
+		l, ok := r.uleb()
+		if !ok || uint64(r.i)+l > uint64(end) {
 			return nil, errTruncated
 		}
-		end := r.i + int(size)
-		if id != 7 {
-			r.i = end
-			continue
-		}
-		n, ok := r.uleb()
-		if !ok {
+		name := string(r.b[r.i : r.i+int(l)])
+		r.i += int(l)
+		kind, ok := r.byte()
+		if _, ok2 := r.uleb(); !ok || !ok2 {
 			return nil, errTruncated
 		}
-		for range n {
-			l, ok := r.uleb()
-			if !ok || uint64(r.i)+l > uint64(end) {
-				return nil, errTruncated
-			}
-			name := string(r.b[r.i : r.i+int(l)])
-			r.i += int(l)
-			kind, ok := r.byte()
-			if _, ok2 := r.uleb(); !ok || !ok2 {
-				return nil, errTruncated
-			}
-			out[name] = externKind(kind)
-		}
-		return out, nil
+		out[name] = externKind(kind)
 	}
 	return out, nil
 }
 
 var errTruncated = errors.New("truncated module")
+
+// findSection finds the first section with the given id and returns a reader
+// positioned at its contents and the offset where it ends.
+func findSection(bin []byte, want byte) (r *reader, end int, found bool, err error) {
+	if len(bin) < 8 {
+		return nil, 0, false, errTruncated
+	}
+	r = &reader{b: bin, i: 8}
+	for r.i < len(r.b) {
+		id, ok := r.byte()
+		size, ok2 := r.uleb()
+		if !ok || !ok2 || uint64(r.i)+size > uint64(len(r.b)) {
+			return nil, 0, false, errTruncated
+		}
+		end = r.i + int(size)
+		if id == want {
+			return r, end, true, nil
+		}
+		r.i = end
+	}
+	return nil, 0, false, nil
+}
 
 type importEntry struct {
 	module, name, kind string
@@ -64,58 +73,45 @@ type importEntry struct {
 // section (wazero's CompiledModule exposes only imported functions and
 // memories). Called on modules wazero has validated; reads are checked.
 func imports(bin []byte) ([]importEntry, error) {
-	if len(bin) < 8 {
+	r, end, found, err := findSection(bin, 2)
+	if err != nil || !found {
+		return nil, err
+	}
+	n, ok := r.uleb()
+	if !ok {
 		return nil, errTruncated
 	}
-	r := reader{b: bin, i: 8}
-	for r.i < len(r.b) {
-		id, ok := r.byte()
-		size, ok2 := r.uleb()
-		if !ok || !ok2 || uint64(r.i)+size > uint64(len(r.b)) {
+	var out []importEntry
+	for range n {
+		mod, ok1 := r.name(end)
+		name, ok2 := r.name(end)
+		kind, ok3 := r.byte()
+		if !ok1 || !ok2 || !ok3 {
 			return nil, errTruncated
 		}
-		end := r.i + int(size)
-		if id != 2 {
-			r.i = end
-			continue
-		}
-		n, ok := r.uleb()
-		if !ok {
-			return nil, errTruncated
-		}
-		var out []importEntry
-		for range n {
-			mod, ok1 := r.name(end)
-			name, ok2 := r.name(end)
-			kind, ok3 := r.byte()
+		e := importEntry{module: mod, name: name, kind: externKind(kind)}
+		if kind == 2 {
+			save := r.i
+			flags, ok1 := r.byte()
+			lo, ok2 := r.uleb()
+			var hi uint64
+			ok3 := true
+			if flags&1 != 0 {
+				hi, ok3 = r.uleb()
+			}
 			if !ok1 || !ok2 || !ok3 {
 				return nil, errTruncated
 			}
-			e := importEntry{module: mod, name: name, kind: externKind(kind)}
-			if kind == 2 {
-				save := r.i
-				flags, ok1 := r.byte()
-				lo, ok2 := r.uleb()
-				var hi uint64
-				ok3 := true
-				if flags&1 != 0 {
-					hi, ok3 = r.uleb()
-				}
-				if !ok1 || !ok2 || !ok3 {
-					return nil, errTruncated
-				}
-				e.shared, e.hasMax, e.is64 = flags&2 != 0, flags&1 != 0, flags&4 != 0
-				e.minPages, e.maxPages = uint32(min(lo, 1<<32-1)), uint32(min(hi, 1<<32-1))
-				r.i = save
-			}
-			out = append(out, e)
-			if !r.skipImportDesc(kind) {
-				return nil, errTruncated
-			}
+			e.shared, e.hasMax, e.is64 = flags&2 != 0, flags&1 != 0, flags&4 != 0
+			e.minPages, e.maxPages = uint32(min(lo, 1<<32-1)), uint32(min(hi, 1<<32-1))
+			r.i = save
 		}
-		return out, nil
+		out = append(out, e)
+		if !r.skipImportDesc(kind) {
+			return nil, errTruncated
+		}
 	}
-	return nil, nil
+	return out, nil
 }
 
 func (r *reader) name(end int) (string, bool) {
