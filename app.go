@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"github.com/wasmplane/wasmplane/internal/gobuild"
 	"github.com/wasmplane/wasmplane/manifest"
 )
@@ -71,6 +72,10 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 		}
 		factories[i], mods[i] = f, mod
 	}
+	if err := checkInterfaces(m, mods); err != nil {
+		sys.Close(ctx)
+		return nil, err
+	}
 	if len(m.Regions) > 0 {
 		if err := app.shareRegions(ctx, mods); err != nil {
 			sys.Close(ctx)
@@ -127,6 +132,56 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 		}
 	}
 	return app, nil
+}
+
+// checkInterfaces defines the manifest's interfaces and checks, before any
+// component starts, that every import has an exporter and that each Wasm
+// guest's exports match the interfaces it declares: an export "iface.op"
+// per operation with the core signature of its types (docs/boundary.md).
+// Every mismatch is reported, naming the operation, the parameter, what
+// was expected and what the module has.
+func checkInterfaces(m *manifest.Manifest, mods []*Module) error {
+	if len(m.Interfaces) == 0 {
+		return nil
+	}
+	reg := boundary.NewRegistry(boundary.RegistryOptions{})
+	var errs []error
+	for _, in := range m.Interfaces {
+		bi := boundary.Interface{Name: in.Name}
+		for _, op := range in.Operations {
+			bop := boundary.Op{Name: op.Name}
+			for _, p := range op.Params {
+				t, _ := boundary.ParseType(p.Type) // validated with the manifest
+				bop.Params = append(bop.Params, boundary.Param{Name: p.Name, Type: t})
+			}
+			for _, p := range op.Results {
+				t, _ := boundary.ParseType(p.Type)
+				bop.Results = append(bop.Results, boundary.Param{Name: p.Name, Type: t})
+			}
+			bi.Ops = append(bi.Ops, bop)
+		}
+		if err := reg.Define(bi); err != nil {
+			errs = append(errs, fmt.Errorf("%s:%d:%d: interface %q: %w", m.File, in.Line, in.Column, in.Name, err))
+		}
+	}
+	for i, c := range m.Components {
+		if len(c.Exports)+len(c.Imports) == 0 {
+			continue
+		}
+		if err := reg.Declare(boundary.ComponentDecl{Name: c.Name, Exports: c.Exports, Imports: c.Imports}); err != nil {
+			errs = append(errs, fmt.Errorf("%s: component %q: %w", where(m, c), c.Name, err))
+			continue
+		}
+		if mods[i] != nil && mods[i].Kind() == KindWasm && len(c.Exports) > 0 {
+			if err := reg.CheckModule(c.Name, c.Exports, mods[i].m.ExportSignatures()); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", where(m, c), err)) // the error names the component
+			}
+		}
+	}
+	if err := reg.CheckImports(); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", m.File, err))
+	}
+	return errors.Join(errs...)
 }
 
 // rootSpec turns the manifest's supervision tree into a SupervisorSpec,

@@ -220,7 +220,7 @@ var manifestFields = []field[Manifest]{
 		}
 	}},
 	{"supervision", func(d *decoder, m *Manifest, v *node, p string) { m.Supervision = decodeSupervision(d, v, p) }},
-	{"interfaces", func(d *decoder, m *Manifest, v *node, p string) { m.Interfaces = d.raw(v) }},
+	{"interfaces", func(d *decoder, m *Manifest, v *node, p string) { m.Interfaces = decodeInterfaces(d, v, p) }},
 	{"regions", func(d *decoder, m *Manifest, v *node, p string) { m.Regions = decodeRegions(d, v, p) }},
 	{"jobs", func(d *decoder, m *Manifest, v *node, p string) { m.Jobs = d.raw(v) }},
 	{"cluster", func(d *decoder, m *Manifest, v *node, p string) { m.Cluster = d.raw(v) }},
@@ -258,6 +258,8 @@ var componentFields = []field[Component]{
 	{"links", func(d *decoder, c *Component, v *node, p string) {
 		c.Links = d.stringMap(v, p, "links", "link target")
 	}},
+	{"exports", func(d *decoder, c *Component, v *node, p string) { c.Exports = d.strings(v, p, "exports", "interface") }},
+	{"imports", func(d *decoder, c *Component, v *node, p string) { c.Imports = d.strings(v, p, "imports", "interface") }},
 	{"config", func(d *decoder, c *Component, v *node, p string) {
 		if v.kind != kindObject {
 			d.mismatch(v, p, "config", "an object")

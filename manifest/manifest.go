@@ -69,9 +69,12 @@ type Manifest struct {
 	// manifest order; nil when absent.
 	Regions []Region
 
+	// Interfaces are the typed interfaces components export and import.
+	Interfaces []Interface
+
 	// Reserved sections, kept as written (any JSON value) for later
 	// features; nil when absent.
-	Interfaces, Jobs, Cluster json.RawMessage
+	Jobs, Cluster json.RawMessage
 
 	// File is the path the manifest was read from, as given to Load or
 	// Parse; "" if parsed from bytes without a name.
@@ -126,6 +129,13 @@ type Component struct {
 	// Links maps an alias the component uses to the name of another
 	// component in the manifest.
 	Links map[string]string
+	// Exports are the interfaces the component implements: for a Wasm
+	// guest, each operation must be an export named "iface.op" with the
+	// core signature of its types (checked at load, docs/boundary.md).
+	Exports []string
+	// Imports are the interfaces the component calls; each must be
+	// exported by some component.
+	Imports []string
 	// Config is passed as written to the component; a JSON object, or nil.
 	Config json.RawMessage
 	// Args are the program's arguments after its name. KindWASICommand

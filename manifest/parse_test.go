@@ -71,7 +71,7 @@ func TestParseFull(t *testing.T) {
 		},
 		Supervision: &Supervision{Name: "root", Strategy: StrategyOneForOne, Intensity: DefaultIntensity,
 			Period: DefaultPeriod, Line: 43, Column: 18},
-		Interfaces: json.RawMessage(`[]`),
+		Interfaces: []Interface{},
 		Regions:    []Region{{Name: "positions", Kind: RegionRaw, Size: 4096, Line: 45, Column: 15}},
 		Jobs:       json.RawMessage(`null`),
 		Cluster:    json.RawMessage(`{"nats": "nats://localhost:4222"}`),

@@ -43,6 +43,9 @@ func TestSchema(t *testing.T) {
 		{"supervisor", def("supervisor"), fieldNames(supervisionFields)},
 		{"child", def("child"), fieldNames(childFields)},
 		{"backoff", def("backoff"), fieldNames(backoffFields)},
+		{"interface", def("interface"), fieldNames(interfaceFields)},
+		{"operation", def("operation"), fieldNames(operationFields)},
+		{"param", def("param"), fieldNames(paramFields)},
 		{"region", def("region"), fieldNames(regionFields)},
 	}
 	for _, o := range objects {

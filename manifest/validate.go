@@ -115,8 +115,10 @@ func (v *validator) manifest(m *Manifest) {
 		}
 	}
 	names := v.names(m.Components)
+	declared := v.interfaces(m.Interfaces)
 	for i := range m.Components {
 		v.component(&m.Components[i], indexPath("components", i), i, names)
+		v.interfaceRefs(&m.Components[i], indexPath("components", i), declared)
 	}
 	v.supervision(m.Supervision, "supervision", names, map[string]string{}, map[string]string{})
 	v.regions(m.Regions, names)

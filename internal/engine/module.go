@@ -9,6 +9,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"github.com/wasmplane/wasmplane/internal/preempt"
 )
 
@@ -208,4 +209,21 @@ func compileRecovered(ctx context.Context, e *Engine, bin []byte) (cm wazero.Com
 		}
 	}()
 	return e.rt.CompileModule(ctx, bin)
+}
+
+// ExportSignatures lists the module's exported functions with their core
+// signatures, for interface checks (internal/boundary).
+func (m *Module) ExportSignatures() []boundary.FuncSig {
+	var out []boundary.FuncSig
+	for name, fn := range m.cm.ExportedFunctions() {
+		sig := boundary.FuncSig{Name: name}
+		for _, t := range fn.ParamTypes() {
+			sig.Params = append(sig.Params, boundary.ValueType(t))
+		}
+		for _, t := range fn.ResultTypes() {
+			sig.Results = append(sig.Results, boundary.ValueType(t))
+		}
+		out = append(out, sig)
+	}
+	return out
 }

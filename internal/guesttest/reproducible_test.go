@@ -204,6 +204,8 @@ var wants = map[string]want{
 	"testdata/wat/bad_abi_version.wasm":        {version: 2},
 	"testdata/wat/bad_no_memory.wasm":          {noMemory: true, version: 1},
 	"testdata/wat/bad_alloc_global.wasm":       {absent: []string{"wasmplane_alloc"}, version: 1, check: allocIsGlobal},
+	"testdata/wat/iface_ok.wasm":               {memPages: 1, version: 1, extra: map[string]sig{"math.add": {ts(i32, i32), ts(i32)}}},
+	"testdata/wat/iface_bad.wasm":              {memPages: 1, version: 1, absent: []string{"math.scale"}},
 	"testdata/wat/upper_cmd.wasm":              {command: true, memPages: 1},
 	"testdata/wat/msg_sender.wasm":             {memPages: 1},
 	"testdata/wat/msg_receiver.wasm":           {memPages: 1},
