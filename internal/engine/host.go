@@ -247,20 +247,15 @@ func hostPublish(ctx context.Context, mod api.Module, stack []uint64) {
 }
 
 func hostSubscribe(ctx context.Context, mod api.Module, stack []uint64) {
-	_, h := hostOf(ctx)
-	if h == nil {
-		ret(stack, ErrStopping)
-		return
-	}
-	topic, ok := view(mod, stack[0], stack[1])
-	if !ok {
-		ret(stack, ErrBadPointer)
-		return
-	}
-	ret(stack, h.Subscribe(topic))
+	topicCall(ctx, mod, stack, Host.Subscribe)
 }
 
 func hostUnsubscribe(ctx context.Context, mod api.Module, stack []uint64) {
+	topicCall(ctx, mod, stack, Host.Unsubscribe)
+}
+
+// topicCall checks the (topic_ptr, topic_len) buffer and passes it to f.
+func topicCall(ctx context.Context, mod api.Module, stack []uint64, f func(Host, []byte) Status) {
 	_, h := hostOf(ctx)
 	if h == nil {
 		ret(stack, ErrStopping)
@@ -271,7 +266,7 @@ func hostUnsubscribe(ctx context.Context, mod api.Module, stack []uint64) {
 		ret(stack, ErrBadPointer)
 		return
 	}
-	ret(stack, h.Unsubscribe(topic))
+	ret(stack, f(h, topic))
 }
 
 func hostLog(ctx context.Context, mod api.Module, stack []uint64) {
