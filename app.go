@@ -459,9 +459,11 @@ func (a *App) Close(ctx context.Context) error {
 	if a == nil || a.sys == nil {
 		return errors.New("app not started")
 	}
+	// Shut down once: after a root supervisor gave up, every Shutdown
+	// returns the cause chain, and System.Close would shut down again.
 	err := a.sys.Shutdown(ctx)
 	if a.shared != nil {
 		err = errors.Join(err, a.shared.Close(ctx))
 	}
-	return errors.Join(err, a.sys.Close(ctx))
+	return errors.Join(err, a.sys.eng.Close(ctx))
 }

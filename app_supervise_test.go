@@ -139,5 +139,8 @@ func TestAppSupervisionFromManifest(t *testing.T) {
 		if !errors.Is(err, wasmplane.ErrGaveUp) || !strings.Contains(err.Error(), `"x"`) {
 			t.Fatalf("close: %v, want the cause chain naming x", err)
 		}
+		if n := strings.Count(err.Error(), "gave up after"); n != 1 {
+			t.Fatalf("close reports the cause %d times:\n%v", n, err)
+		}
 	})
 }
