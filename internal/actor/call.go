@@ -67,3 +67,10 @@ func (s *System) call(ctx context.Context, from, to PID, op string, args []any) 
 func (s *System) callBytes(ctx context.Context, from, to PID, op string, args []byte) ([]byte, error) {
 	return nil, fmt.Errorf("call %q: %w: not implemented", op, ErrInvalid)
 }
+
+// Progress reports that the component, in batch-yield mode, is making
+// progress on the typed call it is handling: a caller waiting for its
+// token then waits one more token timeout from now instead of failing
+// with a *boundary.ContentionError. It does nothing outside a call or
+// for a component not declared batch-yield.
+func (c *Context) Progress() {}
