@@ -2,7 +2,6 @@ package actor
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/wasmplane/wasmplane/internal/boundary"
 )
@@ -60,17 +59,9 @@ func (c *Context) CallBytes(ctx context.Context, to PID, op string, args []byte)
 	return c.sys.callBytes(ctx, c.Self(), to, op, args)
 }
 
-func (s *System) call(ctx context.Context, from, to PID, op string, args []any) ([]any, error) {
-	return nil, fmt.Errorf("call %q: %w: not implemented", op, ErrInvalid)
-}
-
-func (s *System) callBytes(ctx context.Context, from, to PID, op string, args []byte) ([]byte, error) {
-	return nil, fmt.Errorf("call %q: %w: not implemented", op, ErrInvalid)
-}
-
 // Progress reports that the component, in batch-yield mode, is making
 // progress on the typed call it is handling: a caller waiting for its
 // token then waits one more token timeout from now instead of failing
 // with a *boundary.ContentionError. It does nothing outside a call or
 // for a component not declared batch-yield.
-func (c *Context) Progress() {}
+func (c *Context) Progress() { c.p.lease.Progress() }

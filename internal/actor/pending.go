@@ -26,6 +26,9 @@ type call struct {
 	// before the reply is delivered: a callee that replies and at once
 	// requests its old caller must not see the stale edge.
 	edge *boundary.Edge
+	// lease is a typed call's hold on the callee's yield token, released
+	// on the reply path like edge.
+	lease boundary.Lease
 }
 
 var callPool = sync.Pool{New: func() any { return &call{ch: make(chan reply, 1)} }}
@@ -86,12 +89,25 @@ func (t *pending) has(corr uint64) bool {
 	return ok
 }
 
+// lease is the token lease of the typed call corr, if still pending.
+func (t *pending) lease(corr uint64) boundary.Lease {
+	sh := &t.shards[corr%pendingShards]
+	sh.mu.Lock()
+	var l boundary.Lease
+	if c := sh.m[corr]; c != nil {
+		l = c.lease
+	}
+	sh.mu.Unlock()
+	return l
+}
+
 // complete answers corr. It reports false if corr was not pending.
 func (t *pending) complete(corr uint64, r reply) bool {
 	c := t.take(corr)
 	if c == nil {
 		return false
 	}
+	c.lease.Release()
 	if c.edge != nil {
 		c.edge.Done()
 	}
@@ -105,6 +121,6 @@ func release(c *call) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	c.target, c.kind, c.edge = 0, "", nil
+	c.target, c.kind, c.edge, c.lease = 0, "", nil, boundary.Lease{}
 	callPool.Put(c)
 }

@@ -52,6 +52,15 @@ type process struct {
 	tick    uint32       // owner only: messages handled, for sampling latency
 	sv      *supervision // nil unless supervised
 
+	// token is the process's yield token, made on its first typed call.
+	token atomic.Pointer[boundary.Token]
+	// reentry carries calls from its callees to a reentrant process
+	// blocked in a request; nil unless SpawnOptions.Reentrant.
+	reentry chan *Message
+	// lease is the token lease of the typed call being handled (owner
+	// only), for Context.Progress.
+	lease boundary.Lease
+
 	mu     sync.Mutex // guards topics, done, cause
 	topics []string
 	done   chan struct{} // closed when stopped or failed
@@ -69,11 +78,42 @@ func (p *process) waitNode() *boundary.Node {
 	if name == "" {
 		name = p.pid().String()
 	}
-	n := p.sys.graph.Node(p.id.Load(), name, false)
+	n := p.sys.graph.Node(p.id.Load(), name, p.opts.Reentrant)
 	if !p.node.CompareAndSwap(nil, n) {
 		return p.node.Load()
 	}
 	return n
+}
+
+// yieldToken returns the process's yield token.
+func (p *process) yieldToken() *boundary.Token {
+	if t := p.token.Load(); t != nil {
+		return t
+	}
+	t := p.sys.tokens.Token(p.label(), boundary.TokenOptions{BatchYield: p.opts.BatchYield})
+	if !p.token.CompareAndSwap(nil, t) {
+		return p.token.Load()
+	}
+	return t
+}
+
+// label names the process in errors and the boundary: its name, or its
+// PID when it has none.
+func (p *process) label() string {
+	if p.name != "" {
+		return p.name
+	}
+	return p.pid().String()
+}
+
+// reenter hands m to the process's pending request (see exchange).
+func (p *process) reenter(m *Message) error {
+	select {
+	case p.reentry <- m:
+		return nil
+	default:
+		return p.sys.deadLetter(p.pid(), p.name, m, "reentrant queue full", ErrMailboxFull)
+	}
 }
 
 // cx is the Context handed to the instance. Owner only.
@@ -270,7 +310,11 @@ func (p *process) handle(m *Message) {
 func (p *process) deliver(m *Message) {
 	comp := p.comp
 	cx := p.cx()
-	err := p.invoke(comp, "receive", m, func() error { return comp.Receive(cx, *m) })
+	f := func() error { return comp.Receive(cx, *m) }
+	if m.Flags&FlagCall != 0 {
+		f = func() error { return p.serveCall(comp, cx, m) }
+	}
+	err := p.invoke(comp, "receive", m, f)
 	if err == errKilled {
 		// A kill is pending and the handler was not called: the message
 		// goes back to the head of the mailbox for the next instance.

@@ -27,6 +27,15 @@ type Config struct {
 	// Supervisor decides restarts after a crash (default: restart once per
 	// crash).
 	Supervisor Supervisor
+	// Registry holds the interfaces typed calls are checked against
+	// (default: an empty one; define interfaces on System.Registry).
+	Registry *boundary.Registry
+	// TokenTimeout is how long a typed call waits for the callee's yield
+	// token before a *boundary.ContentionError (default 50 ms).
+	TokenTimeout time.Duration
+	// Clock drives token timeouts and fallback tiers (default: the system
+	// clock; tests inject a manual one).
+	Clock boundary.Clock
 }
 
 // DefaultMaxMessageSize is the message size limit when none is configured.
@@ -53,6 +62,13 @@ type SpawnOptions struct {
 	// MaxMessageSize bounds payloads sent to this process, below the
 	// system's limit (0: the system's).
 	MaxMessageSize int
+	// Reentrant lets the process, while it waits on a request or call,
+	// serve requests and calls from the processes it waits on (directly
+	// or through a chain): A→B→A completes instead of being a deadlock.
+	Reentrant bool
+	// BatchYield lets the process keep its yield token past the token
+	// timeout while it reports progress (Context.Progress).
+	BatchYield bool
 }
 
 // System is a set of processes that message each other: the PID table, the
@@ -61,6 +77,10 @@ type System struct {
 	// graph is the wait-for graph of synchronous requests between
 	// processes (deadlock detection).
 	graph   *boundary.Graph
+	reg     *boundary.Registry
+	tokens  *boundary.Tokens
+	tiers   *boundary.Tiers
+	calls   callRoutes
 	cfg     Config
 	log     *slog.Logger
 	table   table
@@ -109,6 +129,12 @@ func NewSystem(cfg Config) *System {
 	}
 	s := &System{cfg: cfg, log: cfg.Logger, start: time.Now(), stopped: make(chan struct{}), shutdownReq: make(chan struct{}),
 		graph: boundary.NewGraph()}
+	s.reg = cfg.Registry
+	if s.reg == nil {
+		s.reg = boundary.NewRegistry(boundary.RegistryOptions{})
+	}
+	s.tokens = boundary.NewTokens(boundary.TokensOptions{Timeout: cfg.TokenTimeout, Clock: cfg.Clock})
+	s.tiers = boundary.NewTiers(boundary.TiersOptions{Clock: cfg.Clock})
 	s.table.node = cfg.Node
 	s.events.log = cfg.Logger
 	return s
@@ -165,6 +191,9 @@ func (s *System) newProcess(f Factory, opts SpawnOptions) (*process, error) {
 	p := &process{sys: s, name: o.Name, factory: f, opts: &o}
 	p.mb.cfg = o.Mailbox
 	p.ctx = Context{sys: s, p: p}
+	if o.Reentrant {
+		p.reentry = make(chan *Message, reentryQueue)
+	}
 	p.run.Store(runOwned) // nothing is delivered before PostStart returns
 	return p, nil
 }
@@ -337,15 +366,28 @@ func (s *System) Request(ctx context.Context, to PID, kind string, data []byte) 
 }
 
 func (s *System) request(ctx context.Context, from, to PID, kind string, data []byte) ([]byte, error) {
+	return s.exchange(ctx, from, to, kind, data, FlagRequest, nil)
+}
+
+// exchange sends a request (or, with tc, a typed call) and waits for its
+// reply. For a typed call it also takes the callee's yield token, after
+// the wait-for edge: a cycle is reported at once, never as a token
+// timeout.
+func (s *System) exchange(ctx context.Context, from, to PID, kind string, data []byte, flags Flags, tc *tokenCall) ([]byte, error) {
 	if from != 0 && from == to {
 		return nil, fmt.Errorf("request %q: %w: a process cannot wait for its own reply", kind, ErrInvalid)
 	}
 	// A process waiting on another adds an edge to the wait-for graph; an
 	// edge that closes a cycle fails at once, naming the cycle, instead of
 	// every member waiting out its timeout.
-	var edge *boundary.Edge
+	var (
+		edge   *boundary.Edge
+		caller *process
+		callee *process
+	)
 	if from != 0 {
-		if caller, callee := s.table.get(from), s.table.get(to); caller != nil && callee != nil {
+		caller, callee = s.table.get(from), s.table.get(to)
+		if caller != nil && callee != nil {
 			e, err := s.graph.Wait(caller.waitNode(), callee.waitNode(), kind)
 			if err != nil {
 				return nil, fmt.Errorf("request %q to %s: %w", kind, to, err)
@@ -354,9 +396,27 @@ func (s *System) request(ctx context.Context, from, to PID, kind string, data []
 			defer e.Done()
 		}
 	}
+	reentrant := edge != nil && edge.Reentrant()
+	var lease boundary.Lease
+	if tc != nil && !reentrant {
+		l, err := tc.acquire(ctx)
+		if err != nil {
+			return nil, err
+		}
+		lease = l
+		defer l.Release()
+	}
 	corr, c := s.pending.add(to, kind)
-	c.edge = edge
-	if err := s.send(from, to, kind, data, FlagRequest, corr); err != nil {
+	c.edge, c.lease = edge, lease
+	var err error
+	if reentrant {
+		// The callee is blocked in a request of its own, in this cycle,
+		// and declared reentrant: it serves the call from that wait.
+		err = callee.reenter(&Message{Sender: from, Kind: kind, Corr: corr, Flags: flags | FlagRequest, Data: data})
+	} else {
+		err = s.send(from, to, kind, data, flags|FlagRequest, corr)
+	}
+	if err != nil {
 		if s.pending.take(corr) == nil {
 			<-c.ch // a dead letter answered it already
 		}
@@ -367,13 +427,25 @@ func (s *System) request(ctx context.Context, from, to PID, kind string, data []
 	if _, ok := ctx.Deadline(); !ok {
 		timeout = c.arm(s.cfg.RequestTimeout)
 	}
+	var reentry chan *Message
+	if caller != nil {
+		reentry = caller.reentry
+	}
 	var r reply
-	select {
-	case r = <-c.ch:
-	case <-ctx.Done():
-		r = s.abandon(corr, c, fmt.Errorf("request %q to %s: %w: %w", kind, to, ErrTimeout, ctx.Err()))
-	case <-timeout:
-		r = s.abandon(corr, c, fmt.Errorf("request %q to %s: %w after %v", kind, to, ErrTimeout, s.cfg.RequestTimeout))
+wait:
+	for {
+		select {
+		case r = <-c.ch:
+			break wait
+		case m := <-reentry:
+			caller.handle(m)
+		case <-ctx.Done():
+			r = s.abandon(corr, c, fmt.Errorf("request %q to %s: %w: %w", kind, to, ErrTimeout, ctx.Err()))
+			break wait
+		case <-timeout:
+			r = s.abandon(corr, c, fmt.Errorf("request %q to %s: %w after %v", kind, to, ErrTimeout, s.cfg.RequestTimeout))
+			break wait
+		}
 	}
 	release(c)
 	return r.data, r.err
