@@ -429,10 +429,10 @@ func TestFallbackTiersUpAndBack(t *testing.T) {
 		}
 	}
 
-	hold(1)      // the shared instance is busy
-	want(10, 2)  // contention: isolate, served by a private instance
-	hold(2)      // the private instance is busy too
-	want(20, 0)  // contention: serialize (svc busy), then native
+	hold(1)     // the shared instance is busy
+	want(10, 2) // contention: isolate, served by a private instance
+	hold(2)     // the private instance is busy too
+	want(20, 0) // contention: serialize (svc busy), then native
 	if native.Load() != 1 {
 		t.Fatalf("native calls = %d, want 1", native.Load())
 	}

@@ -33,7 +33,7 @@ type callRoutes struct {
 	mu       sync.Mutex
 	natives  map[string]NativeFunc // interface → implementation
 	fallback map[boundary.Pair]bool
-	fbAll    bool                            // a default policy covers every pair
+	fbAll    bool                              // a default policy covers every pair
 	private  map[boundary.Pair]*privateProcess // isolate tier
 }
 
