@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmplane/wasmplane/internal/actor"
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"github.com/wasmplane/wasmplane/internal/engine"
 )
 
@@ -30,6 +31,10 @@ type Config struct {
 	// outside a supervision tree (default: restart with a fresh instance
 	// once per crash; a crash while restarting stops the component).
 	CrashPolicy CrashPolicy
+	// TokenTimeout is how long a typed call waits for the callee's yield
+	// token before a *ContentionError (default 50 ms; per pair:
+	// System.SetTokenTimeout or the manifest's boundary.pairs).
+	TokenTimeout time.Duration
 }
 
 // System runs components. It is safe for concurrent use.
@@ -49,6 +54,8 @@ func New(ctx context.Context, cfg Config) (*System, error) {
 	sys := actor.NewSystem(actor.Config{
 		Logger: cfg.Logger, MaxMessageSize: cfg.MaxMessageSize,
 		RequestTimeout: cfg.RequestTimeout, Supervisor: cfg.CrashPolicy,
+		Registry:     boundary.NewRegistry(boundary.RegistryOptions{Logger: cfg.Logger}),
+		TokenTimeout: cfg.TokenTimeout,
 	})
 	return &System{sys: sys, eng: eng}, nil
 }

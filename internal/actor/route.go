@@ -126,7 +126,7 @@ func (s *System) native(iface string) NativeFunc {
 func (s *System) call(ctx context.Context, from, to PID, op string, args []any) ([]any, error) {
 	o, ok := s.reg.Lookup(op)
 	if !ok {
-		return nil, fmt.Errorf("call %q to %s: %w: no registered interface declares the operation", op, to, ErrNotFound)
+		return nil, fmt.Errorf("call %q to %s: %w: %w: no registered interface declares it", op, to, boundary.ErrUnknownOp, ErrNotFound)
 	}
 	lim := s.reg.Limits()
 	data, err := o.EncodeArgs(nil, args, lim)
@@ -143,7 +143,7 @@ func (s *System) call(ctx context.Context, from, to PID, op string, args []any) 
 func (s *System) callBytes(ctx context.Context, from, to PID, op string, args []byte) ([]byte, error) {
 	o, ok := s.reg.Lookup(op)
 	if !ok {
-		return nil, fmt.Errorf("call %q to %s: %w: no registered interface declares the operation", op, to, ErrNotFound)
+		return nil, fmt.Errorf("call %q to %s: %w: %w: no registered interface declares it", op, to, boundary.ErrUnknownOp, ErrNotFound)
 	}
 	lim := s.reg.Limits()
 	if _, err := o.DecodeArgs(args, lim); err != nil {
