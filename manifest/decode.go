@@ -222,6 +222,9 @@ var manifestFields = []field[Manifest]{
 	{"supervision", func(d *decoder, m *Manifest, v *node, p string) { m.Supervision = decodeSupervision(d, v, p) }},
 	{"interfaces", func(d *decoder, m *Manifest, v *node, p string) { m.Interfaces = decodeInterfaces(d, v, p) }},
 	{"regions", func(d *decoder, m *Manifest, v *node, p string) { m.Regions = decodeRegions(d, v, p) }},
+	{"boundary", func(d *decoder, m *Manifest, v *node, p string) {
+		decodeObject(d, v, p, "boundary", boundaryFields, &m.Boundary)
+	}},
 	{"jobs", func(d *decoder, m *Manifest, v *node, p string) { m.Jobs = d.raw(v) }},
 	{"cluster", func(d *decoder, m *Manifest, v *node, p string) { m.Cluster = d.raw(v) }},
 }
@@ -260,6 +263,14 @@ var componentFields = []field[Component]{
 	}},
 	{"exports", func(d *decoder, c *Component, v *node, p string) { c.Exports = d.strings(v, p, "exports", "interface") }},
 	{"imports", func(d *decoder, c *Component, v *node, p string) { c.Imports = d.strings(v, p, "imports", "interface") }},
+	{"priority", func(d *decoder, c *Component, v *node, p string) {
+		n := int(d.integer(v, p, "priority", priorityRule))
+		c.Priority = &n
+	}},
+	{"reentrant", func(d *decoder, c *Component, v *node, p string) { c.Reentrant = d.boolean(v, p, "reentrant") }},
+	{"batch_yield", func(d *decoder, c *Component, v *node, p string) { c.BatchYield = d.boolean(v, p, "batch_yield") }},
+	{"on_conflict", func(d *decoder, c *Component, v *node, p string) { c.OnConflict = d.str(v, p, "on_conflict") }},
+	{"proxy", func(d *decoder, c *Component, v *node, p string) { c.Proxy = decodeProxy(d, v, p) }},
 	{"config", func(d *decoder, c *Component, v *node, p string) {
 		if v.kind != kindObject {
 			d.mismatch(v, p, "config", "an object")

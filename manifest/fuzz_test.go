@@ -19,6 +19,9 @@ func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		string(full),
 		brokenManifest,
+		boundaryApp,
+		proxyApp,
+		`{"version": 1, "components": [{"name": "a", "kind": "go", "factory": "f", "priority": 0}], "boundary": {"pairs": [{"caller": "host", "callee": "a", "fallback": {"threshold": 0}}, {"caller": "host", "callee": "a"}]}}`,
 		`{"version": 1, "components": [{"name": "a", "kind": "wasm", "module": "a.wasm"}]}`,
 		`{"version": 1, "components": [{"name": "a", "kind": "go", "factory": "f", "links": {"self": "a"}}]}`,
 		`{"version": 1, "components": [{"name": "w", "kind": "wasi-command", "source": "./w", "args": ["-v"], "env": {"K": "V"}, "preopens": [{"host": ".", "guest": "/"}]}]}`,

@@ -72,6 +72,10 @@ type Manifest struct {
 	// Interfaces are the typed interfaces components export and import.
 	Interfaces []Interface
 
+	// Boundary holds the settings of synchronous calls between components:
+	// yield-token timeouts and fallback tiers (docs/boundary.md).
+	Boundary Boundary
+
 	// Reserved sections, kept as written (any JSON value) for later
 	// features; nil when absent.
 	Jobs, Cluster json.RawMessage
@@ -136,6 +140,26 @@ type Component struct {
 	// Imports are the interfaces the component calls; each must be
 	// exported by some component.
 	Imports []string
+	// Priority is the component's priority level, 0 (lowest) to 7
+	// (highest). nil means [DefaultPriority]; Parse and SetDefaults set it,
+	// so it is never nil in a parsed manifest.
+	Priority *int
+	// Reentrant lets the component, while it is blocked in a synchronous
+	// request or call, serve calls from the components it waits on:
+	// A→B→A completes instead of being a deadlock.
+	Reentrant bool
+	// BatchYield marks long, predictable computations: while the component
+	// reports progress, callers waiting for its yield token keep waiting
+	// past the token timeout.
+	BatchYield bool
+	// OnConflict is what happens to the component's handler for an
+	// operation that a component of higher priority also exports:
+	// [ConflictQueue] (default) keeps it to take over when the winner
+	// goes, [ConflictDrop] discards it.
+	OnConflict string
+	// Proxy, if set, wraps an unmodified Wasm module as an exporter of one
+	// interface; nil otherwise. KindWasm only.
+	Proxy *Proxy
 	// Config is passed as written to the component; a JSON object, or nil.
 	Config json.RawMessage
 	// Args are the program's arguments after its name. KindWASICommand
@@ -220,10 +244,18 @@ func (m *Manifest) SetDefaults() {
 	if s.LogLevel == "" {
 		s.LogLevel = DefaultLogLevel
 	}
+	boundaryDefaults(&m.Boundary)
 	for i := range m.Components {
 		c := &m.Components[i]
 		if c.Instances == 0 {
 			c.Instances = DefaultInstances
+		}
+		if c.Priority == nil {
+			p := DefaultPriority
+			c.Priority = &p
+		}
+		if c.OnConflict == "" {
+			c.OnConflict = DefaultOnConflict
 		}
 		mb := &c.Mailbox
 		if mb.Capacity == 0 {

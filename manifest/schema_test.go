@@ -47,6 +47,10 @@ func TestSchema(t *testing.T) {
 		{"operation", def("operation"), fieldNames(operationFields)},
 		{"param", def("param"), fieldNames(paramFields)},
 		{"region", def("region"), fieldNames(regionFields)},
+		{"boundary", def("boundary"), fieldNames(boundaryFields)},
+		{"fallback", def("fallback"), fieldNames(fallbackFields)},
+		{"pair", def("pair"), fieldNames(pairFields)},
+		{"proxy", def("proxy"), fieldNames(proxyFields)},
 	}
 	for _, o := range objects {
 		t.Run(o.name, func(t *testing.T) {
@@ -81,6 +85,8 @@ func TestSchema(t *testing.T) {
 		{"kind", prop(def("component"), "kind"), kinds},
 		{"overflow", prop(def("mailbox"), "overflow"), overflows},
 		{"log_level", prop(def("system"), "log_level"), logLevels},
+		{"on_conflict", prop(def("component"), "on_conflict"), conflicts},
+		{"max_tier", prop(def("fallback"), "max_tier"), maxTiers},
 	}
 	for _, e := range enums {
 		var got []string
@@ -100,6 +106,8 @@ func TestSchema(t *testing.T) {
 		{"memory_pages", prop(def("limits"), "memory_pages"), memoryPagesRule},
 		{"capacity", prop(def("mailbox"), "capacity"), capacityRule},
 		{"messageSize", def("messageSize"), messageSizeRule},
+		{"priority", prop(def("component"), "priority"), priorityRule},
+		{"threshold", prop(def("fallback"), "threshold"), thresholdRule},
 	}
 	for _, r := range ranges {
 		if r.schema["minimum"] != float64(r.rule.min) || r.schema["maximum"] != float64(r.rule.max) {

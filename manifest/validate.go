@@ -119,7 +119,10 @@ func (v *validator) manifest(m *Manifest) {
 	for i := range m.Components {
 		v.component(&m.Components[i], indexPath("components", i), i, names)
 		v.interfaceRefs(&m.Components[i], indexPath("components", i), declared)
+		v.componentBoundary(&m.Components[i], indexPath("components", i))
+		v.proxy(&m.Components[i], indexPath("components", i), m.Interfaces, declared)
 	}
+	v.boundary(&m.Boundary, names)
 	v.supervision(m.Supervision, "supervision", names, map[string]string{}, map[string]string{})
 	v.regions(m.Regions, names)
 }
