@@ -72,10 +72,11 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 		}
 		factories[i], mods[i] = f, mod
 	}
-	if err := checkInterfaces(m, mods); err != nil {
+	if err := checkInterfaces(m, mods, sys.sys.Registry()); err != nil {
 		sys.Close(ctx)
 		return nil, err
 	}
+	applyBoundary(sys, m)
 	if len(m.Regions) > 0 {
 		if err := app.shareRegions(ctx, mods); err != nil {
 			sys.Close(ctx)
@@ -131,6 +132,10 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 			app.pids[name] = []PID{pid}
 		}
 	}
+	if err := bindHandlers(sys, m); err != nil {
+		sys.Close(ctx)
+		return nil, err
+	}
 	return app, nil
 }
 
@@ -140,11 +145,10 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 // per operation with the core signature of its types (docs/boundary.md).
 // Every mismatch is reported, naming the operation, the parameter, what
 // was expected and what the module has.
-func checkInterfaces(m *manifest.Manifest, mods []*Module) error {
+func checkInterfaces(m *manifest.Manifest, mods []*Module, reg *boundary.Registry) error {
 	if len(m.Interfaces) == 0 {
 		return nil
 	}
-	reg := boundary.NewRegistry(boundary.RegistryOptions{})
 	var errs []error
 	for _, in := range m.Interfaces {
 		bi := boundary.Interface{Name: in.Name}
@@ -165,10 +169,11 @@ func checkInterfaces(m *manifest.Manifest, mods []*Module) error {
 		}
 	}
 	for i, c := range m.Components {
-		if len(c.Exports)+len(c.Imports) == 0 {
+		exports := c.ExportedInterfaces() // a proxy's interface is checked when its module loads
+		if len(exports)+len(c.Imports) == 0 {
 			continue
 		}
-		if err := reg.Declare(boundary.ComponentDecl{Name: c.Name, Exports: c.Exports, Imports: c.Imports}); err != nil {
+		if err := reg.Declare(boundary.ComponentDecl{Name: c.Name, Exports: exports, Imports: c.Imports}); err != nil {
 			errs = append(errs, fmt.Errorf("%s: component %q: %w", where(m, c), c.Name, err))
 			continue
 		}
@@ -337,6 +342,7 @@ func spawnOptions(c manifest.Component) SpawnOptions {
 		},
 		Config: c.Config, Links: c.Links, Subscriptions: c.Subscriptions,
 		MaxMessageSize: c.Limits.MaxMessageSize,
+		Reentrant:      c.Reentrant, BatchYield: c.BatchYield,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wasmplane/wasmplane/internal/boundary"
 )
@@ -30,6 +31,7 @@ type NativeFunc func(ctx context.Context, op string, args []any) ([]any, error)
 // implementations, fallback policies, and the private instances of the
 // isolate tier.
 type callRoutes struct {
+	on       atomic.Bool // some fallback policy is set: the fast path's only check
 	mu       sync.Mutex
 	natives  map[string]NativeFunc // interface → implementation
 	fallback map[boundary.Pair]bool
@@ -98,6 +100,7 @@ func (s *System) RegisterNative(iface string, fn NativeFunc) {
 func (s *System) SetFallback(caller, callee string, pol boundary.TierPolicy) {
 	s.calls.mu.Lock()
 	defer s.calls.mu.Unlock()
+	s.calls.on.Store(true)
 	if caller == "" && callee == "" {
 		s.calls.fbAll = true
 		s.tiers.SetDefaultPolicy(pol)
@@ -112,6 +115,9 @@ func (s *System) SetFallback(caller, callee string, pol boundary.TierPolicy) {
 }
 
 func (s *System) fallbackOn(p boundary.Pair) bool {
+	if !s.calls.on.Load() {
+		return false
+	}
 	s.calls.mu.Lock()
 	defer s.calls.mu.Unlock()
 	return s.calls.fbAll || s.calls.fallback[p]

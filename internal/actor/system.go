@@ -76,19 +76,22 @@ type SpawnOptions struct {
 type System struct {
 	// graph is the wait-for graph of synchronous requests between
 	// processes (deadlock detection).
-	graph   *boundary.Graph
-	reg     *boundary.Registry
-	tokens  *boundary.Tokens
-	tiers   *boundary.Tiers
-	calls   callRoutes
-	cfg     Config
-	log     *slog.Logger
-	table   table
-	names   sync.Map // string → *nameEntry
-	topics  sync.Map // string → *topicEntry
-	pending pending
-	events  events
-	start   time.Time
+	graph  *boundary.Graph
+	reg    *boundary.Registry
+	tokens *boundary.Tokens
+	tiers  *boundary.Tiers
+	calls  callRoutes
+	// noBoundary turns the wait-for graph and yield tokens off, only so
+	// benchmarks can measure what they cost.
+	noBoundary bool
+	cfg        Config
+	log        *slog.Logger
+	table      table
+	names      sync.Map // string → *nameEntry
+	topics     sync.Map // string → *topicEntry
+	pending    pending
+	events     events
+	start      time.Time
 
 	mu       sync.Mutex // guards order, seq, stoppers
 	order    []*process // started processes, in start order
@@ -387,7 +390,7 @@ func (s *System) exchange(ctx context.Context, from, to PID, kind string, data [
 	)
 	if from != 0 {
 		caller, callee = s.table.get(from), s.table.get(to)
-		if caller != nil && callee != nil {
+		if caller != nil && callee != nil && !s.noBoundary {
 			e, err := s.graph.Wait(caller.waitNode(), callee.waitNode(), kind)
 			if err != nil {
 				return nil, fmt.Errorf("request %q to %s: %w", kind, to, err)
@@ -398,7 +401,7 @@ func (s *System) exchange(ctx context.Context, from, to PID, kind string, data [
 	}
 	reentrant := edge != nil && edge.Reentrant()
 	var lease boundary.Lease
-	if tc != nil && !reentrant {
+	if tc != nil && !reentrant && !s.noBoundary {
 		l, err := tc.acquire(ctx)
 		if err != nil {
 			return nil, err
