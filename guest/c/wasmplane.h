@@ -36,8 +36,12 @@
  *  - A wp_msg and the kind and data it points to are valid only until
  *    wp_on_message returns: they live in the buffer the host owns (the one
  *    wasmplane_alloc returned). Copy what you keep; never write to them.
- *  - Buffers you pass to wp_send, wp_request, wp_reply, wp_publish, wp_log
- *    stay yours: the host copies them during the call and keeps no pointer.
+ *  - Buffers you pass to wp_send, wp_request, wp_call, wp_reply, wp_publish,
+ *    wp_log stay yours: the host copies them during the call and keeps no
+ *    pointer.
+ *  - The (ptr, len) arguments of an exported typed operation ("iface.op",
+ *    docs/boundary.md) live in the same host-owned buffer as a message:
+ *    valid until the export returns.
  *  - wp_scratch(n) returns memory that is yours until the next wp_scratch.
  *  - Strings are bytes plus a length, not NUL-terminated. Wrappers that take
  *    a kind, topic or name as `const char *` want a C string; the _n forms
@@ -103,6 +107,8 @@
 #define WP_ERR_STOPPING (-9)
 #define WP_ERR_REMOTE (-10)
 #define WP_ERR_DEADLOCK (-11)
+#define WP_ERR_TYPE (-12)       /* a typed call's args or results mismatch */
+#define WP_ERR_CONTENTION (-13) /* the callee's yield token was not free */
 
 /* Message flags (wp_msg.flags). */
 #define WP_FLAG_REQUEST 1u   /* expects a reply: use wp_reply */
@@ -165,6 +171,13 @@ int32_t wp_host_lookup(const void *name_ptr, uint32_t name_len,
                        uint64_t *out_pid_ptr);
 WP__IMPORT("now")
 uint64_t wp_host_now(void);
+WP__IMPORT("call")
+int32_t wp_host_call(uint64_t to, const void *op_ptr, uint32_t op_len,
+                     const void *args_ptr, uint32_t args_len,
+                     int32_t timeout_ms, void *out_ptr, uint32_t out_cap,
+                     uint32_t *out_len_ptr);
+WP__IMPORT("progress")
+int32_t wp_host_progress(void);
 
 /* ---- Helpers (no libc) -------------------------------------------------- */
 
@@ -339,6 +352,39 @@ static inline int wp_lookup(const char *name, wp_pid *pid) {
 
 /* Monotonic nanoseconds since the system started. */
 static inline uint64_t wp_now(void) { return wp_host_now(); }
+
+/* Makes a typed call of the operation op ("iface.op") on to and waits up
+ * to timeout_ms (<= 0: system default). args and the result in out are
+ * the canonical encoding of the operation's parameters and results
+ * (docs/boundary.md). Otherwise as wp_request: *out_len gets the result's
+ * length, and a result over cap is held for wp_reply_take
+ * (WP_ERR_BUFFER_TOO_SMALL). WP_ERR_TYPE: args do not match the
+ * operation's parameters (the callee did not run) or its results;
+ * WP_ERR_NOT_FOUND: no such operation; WP_ERR_CONTENTION: the callee was
+ * busy for too long. */
+static inline int wp_call_n(wp_pid to, const char *op, uint32_t op_len,
+                            const void *args, uint32_t len, int32_t timeout_ms,
+                            void *out, uint32_t cap, uint32_t *out_len) {
+  return wp_host_call(to, op, op_len, args, len, timeout_ms, out, cap,
+                      out_len);
+}
+static inline int wp_call(wp_pid to, const char *op, const void *args,
+                          uint32_t len, int32_t timeout_ms, void *out,
+                          uint32_t cap, uint32_t *out_len) {
+  return wp_call_n(to, op, (uint32_t)wp_strlen(op), args, len, timeout_ms,
+                   out, cap, out_len);
+}
+
+/* Batch yield: while serving a typed call, tells callers waiting for this
+ * component that it is making progress (docs/boundary.md). */
+static inline int wp_progress(void) { return wp_host_progress(); }
+
+/* The result of an exported operation whose results are not all scalars:
+ * ptr<<32 | len of their canonical encoding, which must stay valid until
+ * the next call into the guest (docs/boundary.md). */
+static inline uint64_t wp_pack(const void *p, uint32_t len) {
+  return (uint64_t)(uintptr_t)p << 32 | len;
+}
 
 /* ---- Memory regions ----------------------------------------------------- */
 

@@ -29,6 +29,31 @@ func Request(to PID, kind string, data []byte, timeout time.Duration) ([]byte, e
 	return sysRequest(to, kind, data, timeoutMS(timeout))
 }
 
+// Call makes a typed call of the operation op ("iface.op") on to and
+// blocks until its result or the timeout, like [Request]. args is the
+// canonical encoding of the operation's parameters and the result the
+// canonical encoding of its results (docs/boundary.md: little-endian
+// scalars, strings and bytes as a u32 length and the bytes, lists as a
+// u32 count and the elements, records as their fields in order). The
+// returned bytes belong to the caller.
+//
+// # Errors
+//
+// Those of [Request], plus [ErrType] if args do not match the operation's
+// parameters (the callee did not run) or its results do not match,
+// [ErrNotFound] for an operation no interface declares, [ErrContention]
+// if the callee was busy for too long, and [ErrDeadlock] if the call
+// would close a cycle of waiting components.
+func Call(to PID, op string, args []byte, timeout time.Duration) ([]byte, error) {
+	return sysCall(to, op, args, timeoutMS(timeout))
+}
+
+// Progress tells callers waiting for this component that it is making
+// progress on the typed call it is serving (batch-yield mode,
+// docs/boundary.md): their token timeout counts from now. It does
+// nothing outside a call or for a component not declared batch-yield.
+func Progress() error { return sysProgress() }
+
 // Reply answers the request m. Only the first reply to a request counts; an
 // unanswered request gets a "no reply" error when the handler returns.
 //

@@ -49,8 +49,8 @@
 // host before the call returns and may be reused at once. Bytes returned by
 // [Request] belong to the caller.
 //
-// Blocking: [Request] blocks the whole instance until the reply or the
-// timeout; the component receives nothing meanwhile. Two components that
+// Blocking: [Request] and [Call] block the whole instance until the reply
+// or the timeout; the component receives nothing meanwhile. Two components that
 // request each other wait until one times out; a request to [Self] fails at
 // once with [ErrInvalidArgument]. Prefer Send with a reply message where the
 // caller need not wait.

@@ -68,6 +68,13 @@ var (
 	// ErrDeadlock: the request would have closed a cycle of components
 	// waiting on each other; it was not sent.
 	ErrDeadlock = &Error{Code: -11}
+	// ErrType: a typed call's arguments do not match the operation's
+	// declared parameters (the callee did not run), or its results do not
+	// match the declared results.
+	ErrType = &Error{Code: -12}
+	// ErrContention: the callee of a typed call was busy (its yield token
+	// not free) for longer than the caller's token timeout.
+	ErrContention = &Error{Code: -13}
 )
 
 // ErrNotGuest is returned by every host call when the program is not built
@@ -86,6 +93,8 @@ var codes = map[int32]struct{ name, text string }{
 	-9:  {"ERR_STOPPING", "system stopping"},
 	-10: {"ERR_REMOTE", "remote failure"},
 	-11: {"ERR_DEADLOCK", "deadlock"},
+	-12: {"ERR_TYPE", "type mismatch"},
+	-13: {"ERR_CONTENTION", "contention"},
 }
 
 // statusErr turns a host status into nil or an *Error for op.

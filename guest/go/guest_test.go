@@ -47,7 +47,7 @@ func TestErrorIs(t *testing.T) {
 	}
 	sentinels := []*guest.Error{guest.ErrBadPointer, guest.ErrInvalidArgument, guest.ErrNotFound,
 		guest.ErrDeadPID, guest.ErrMailboxFull, guest.ErrTimeout, guest.ErrTooLarge,
-		guest.ErrBufferTooSmall, guest.ErrStopping, guest.ErrRemote}
+		guest.ErrBufferTooSmall, guest.ErrStopping, guest.ErrRemote, guest.ErrDeadlock, guest.ErrType, guest.ErrContention}
 	for i, s := range sentinels {
 		if s.Code != int32(-1-i) {
 			t.Errorf("sentinel %v has code %d, want %d", s, s.Code, -1-i)
@@ -68,6 +68,8 @@ func TestNotGuest(t *testing.T) {
 		"Unsubscribe": guest.Unsubscribe("t"),
 	}
 	_, calls["Request"] = guest.Request(1, "k", nil, time.Second)
+	_, calls["Call"] = guest.Call(1, "calc.add", nil, time.Second)
+	calls["Progress"] = guest.Progress()
 	_, calls["Lookup"] = guest.Lookup("n")
 	_, calls["ShmRead"] = guest.ShmRead("r", 0, nil)
 	_, calls["ShmWrite"] = guest.ShmWrite("r", 0, nil)

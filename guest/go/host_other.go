@@ -15,6 +15,10 @@ func sysSend(PID, string, []byte) error { return ErrNotGuest }
 
 func sysRequest(PID, string, []byte, int32) ([]byte, error) { return nil, ErrNotGuest }
 
+func sysCall(PID, string, []byte, int32) ([]byte, error) { return nil, ErrNotGuest }
+
+func sysProgress() error { return ErrNotGuest }
+
 func sysReply(uint64, []byte) error { return ErrNotGuest }
 
 func sysPublish(string, []byte) error { return ErrNotGuest }

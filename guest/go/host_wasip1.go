@@ -2,7 +2,10 @@
 
 package guest
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 // replyBuf receives Request replies. It is reused (the reply is copied out)
 // and grows to fit replies up to maxReplyBuf; larger ones are taken with
@@ -21,31 +24,50 @@ func sysSend(to PID, kind string, data []byte) error {
 }
 
 func sysRequest(to PID, kind string, data []byte, timeoutMS int32) ([]byte, error) {
+	kp, kl := strPtr(kind)
+	dp, dl := bytesPtr(data)
+	return blockingCall("request", func(out unsafe.Pointer, outCap uint32, n *uint32) int32 {
+		return hostRequest(uint64(to), kp, kl, dp, dl, timeoutMS, out, outCap, unsafePtr(n))
+	})
+}
+
+func sysCall(to PID, op string, args []byte, timeoutMS int32) ([]byte, error) {
+	np, nl := strPtr(op)
+	ap, al := bytesPtr(args)
+	return blockingCall("call", func(out unsafe.Pointer, outCap uint32, n *uint32) int32 {
+		return hostCall(uint64(to), np, nl, ap, al, timeoutMS, out, outCap, unsafePtr(n))
+	})
+}
+
+// blockingCall runs request or call with replyBuf as the out buffer and
+// returns a copy of the answer, taking it with reply_take when it is
+// larger than the buffer.
+func blockingCall(what string, f func(out unsafe.Pointer, outCap uint32, n *uint32) int32) ([]byte, error) {
 	if replyBuf == nil {
 		replyBuf = make([]byte, initReplyBuf)
 	}
 	var n uint32
-	kp, kl := strPtr(kind)
-	dp, dl := bytesPtr(data)
 	op, oc := bytesPtr(replyBuf)
-	st := hostRequest(uint64(to), kp, kl, dp, dl, timeoutMS, op, oc, unsafePtr(&n))
+	st := f(op, oc, &n)
 	switch st {
 	case 0:
 		return append([]byte(nil), replyBuf[:n]...), nil
-	case -8: // ERR_BUFFER_TOO_SMALL: n is the reply's length; it is held.
+	case -8: // ERR_BUFFER_TOO_SMALL: n is the answer's length; it is held.
 		out := make([]byte, n)
 		op, oc := bytesPtr(out)
 		if st := hostReplyTake(op, oc, unsafePtr(&n)); st != 0 {
-			return nil, statusErr("request: reply_take", st)
+			return nil, statusErr(what+": reply_take", st)
 		}
 		if n <= maxReplyBuf {
 			replyBuf = make([]byte, n)
 		}
 		return out[:n], nil
 	default:
-		return nil, statusErr("request", st)
+		return nil, statusErr(what, st)
 	}
 }
+
+func sysProgress() error { return statusErr("progress", hostProgress()) }
 
 func sysReply(corr uint64, data []byte) error {
 	dp, dl := bytesPtr(data)

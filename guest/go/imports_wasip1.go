@@ -40,6 +40,12 @@ func hostLookup(namePtr unsafe.Pointer, nameLen uint32, outPIDPtr unsafe.Pointer
 //go:wasmimport wasmplane now
 func hostNow() uint64
 
+//go:wasmimport wasmplane call
+func hostCall(to uint64, opPtr unsafe.Pointer, opLen uint32, argsPtr unsafe.Pointer, argsLen uint32, timeoutMS int32, outPtr unsafe.Pointer, outCap uint32, outLenPtr unsafe.Pointer) int32
+
+//go:wasmimport wasmplane progress
+func hostProgress() int32
+
 // Shared-region imports, module "wasmplane" (docs/abi.md, "Shared
 // regions"). The linker keeps only those a guest calls, so a guest that
 // uses none still loads on a host without them.

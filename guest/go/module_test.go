@@ -50,6 +50,8 @@ var abiImports = map[string]sig{
 	"self":        {nil, []api.ValueType{i64}},
 	"lookup":      {[]api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
 	"now":         {nil, []api.ValueType{i64}},
+	"call":        {[]api.ValueType{i64, i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+	"progress":    {nil, []api.ValueType{i32}},
 }
 
 func sigString(s sig) string {

@@ -16,6 +16,12 @@ func statusOf(err error) engine.Status {
 		return engine.OK
 	case errors.Is(err, boundary.ErrDeadlock):
 		return engine.ErrDeadlock
+	case errors.Is(err, boundary.ErrType):
+		return engine.ErrType
+	case errors.Is(err, boundary.ErrContention):
+		return engine.ErrContention
+	case errors.Is(err, boundary.ErrUnknownOp):
+		return engine.ErrNotFound
 	case errors.As(err, &re):
 		return engine.ErrRemote
 	case errors.Is(err, actor.ErrTimeout):

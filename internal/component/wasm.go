@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wasmplane/wasmplane/internal/actor"
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"github.com/wasmplane/wasmplane/internal/engine"
 )
 
@@ -94,6 +95,14 @@ func (w *Wasm) Receive(ctx *actor.Context, m actor.Message) error {
 	return nil
 }
 
+// HandleCall serves a typed call: the arguments are lowered onto the
+// guest's export named op.Name and its results lifted back to canonical
+// bytes (engine.Instance.CallOp). A trap is a crash, as in Receive.
+func (w *Wasm) HandleCall(_ *actor.Context, op *boundary.Operation, args []byte) ([]byte, error) {
+	res, err := w.inst.CallOp(context.Background(), op, args)
+	return res, crash(err)
+}
+
 func (w *Wasm) PreStop(*actor.Context) error { return crash(w.inst.Hook(engine.HookPreStop)) }
 
 func (w *Wasm) PostStop(*actor.Context) error { return crash(w.inst.Hook(engine.HookPostStop)) }
@@ -169,6 +178,33 @@ func (w *Wasm) Request(wait context.Context, to uint64, kind, data []byte, timeo
 		return nil, engine.ErrStopping // the instance's deadline or a kill, not the request's own timeout
 	}
 	return reply, statusOf(err)
+}
+
+func (w *Wasm) Call(wait context.Context, to uint64, op, args []byte, timeout time.Duration) ([]byte, engine.Status) {
+	if w.ctx == nil {
+		return nil, engine.ErrStopping
+	}
+	if w.tooLarge(len(args)) {
+		return nil, engine.ErrTooLarge
+	}
+	if to == 0 {
+		return nil, engine.ErrInvalidArg
+	}
+	ctx, cancel := context.WithTimeout(wait, timeout)
+	defer cancel()
+	res, err := w.ctx.CallBytes(ctx, actor.PID(to), string(op), clone(args))
+	if err != nil && wait.Err() != nil {
+		return nil, engine.ErrStopping // the instance's deadline or a kill, not the call's own timeout
+	}
+	return res, statusOf(err)
+}
+
+func (w *Wasm) Progress() engine.Status {
+	if w.ctx == nil {
+		return engine.ErrStopping
+	}
+	w.ctx.Progress()
+	return engine.OK
 }
 
 func (w *Wasm) Reply(corr uint64, data []byte) engine.Status {

@@ -75,6 +75,11 @@ func (h *fakeHost) Lookup(name []byte) (uint64, Status) {
 	return 7, OK
 }
 func (h *fakeHost) Now() int64 { return 1 }
+func (h *fakeHost) Call(_ context.Context, to uint64, op, args []byte, _ time.Duration) ([]byte, Status) {
+	h.rec("call " + string(op) + " " + string(args))
+	return h.reply, OK
+}
+func (h *fakeHost) Progress() Status { h.rec("progress"); return OK }
 
 func (h *fakeHost) get() []string {
 	h.mu.Lock()
@@ -168,8 +173,9 @@ func TestHostFunctionsRejectBadPointers(t *testing.T) {
 		{"unsubscribe", []uint64{0, 1}, []slot{{0, 1}}},
 		{"log", []uint64{1, 0, 1}, []slot{{1, 2}}},
 		{"lookup", []uint64{0, 1, 128}, []slot{{0, 1}, {2, -1}}},
+		{"call", []uint64{1, 0, 1, 0, 1, 100, 64, 8, 128}, []slot{{1, 2}, {3, 4}, {6, 7}, {8, -1}}},
 	}
-	covered := map[string]bool{"self": true, "now": true} // no pointers
+	covered := map[string]bool{"self": true, "now": true, "progress": true} // no pointers
 	for _, c := range calls {
 		covered[c.name] = true
 		fn := inst.Function("t_" + c.name)

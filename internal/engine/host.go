@@ -28,6 +28,14 @@ type Host interface {
 	Lookup(name []byte) (uint64, Status)
 	// Now is monotonic nanoseconds since the system started.
 	Now() int64
+	// Call makes a typed call of the operation op (its full name,
+	// "iface.op") on to, with args the canonical encoding of its
+	// parameters (docs/boundary.md), and blocks like Request. The result is
+	// the canonical encoding of the operation's results.
+	Call(ctx context.Context, to uint64, op, args []byte, timeout time.Duration) ([]byte, Status)
+	// Progress reports that the component, handling a typed call in
+	// batch-yield mode, is making progress.
+	Progress() Status
 }
 
 // MaxLogLine bounds a guest log line; longer lines are truncated.
@@ -64,6 +72,9 @@ var hostFuncs = []hostFunc{
 	{"lookup", signature{[]api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
 		[]string{"name_ptr", "name_len", "out_pid_ptr"}, hostLookup},
 	{"now", signature{nil, []api.ValueType{i64}}, nil, hostNow},
+	{"call", signature{[]api.ValueType{i64, i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}},
+		[]string{"to", "op_ptr", "op_len", "args_ptr", "args_len", "timeout_ms", "out_ptr", "out_cap", "out_len_ptr"}, hostCall},
+	{"progress", signature{nil, []api.ValueType{i32}}, nil, hostProgress},
 }
 
 var hostSignatures = func() map[string]signature {
@@ -142,6 +153,26 @@ func hostSend(ctx context.Context, mod api.Module, stack []uint64) {
 }
 
 func hostRequest(ctx context.Context, mod api.Module, stack []uint64) {
+	blockingCall(ctx, mod, stack, Host.Request)
+}
+
+func hostCall(ctx context.Context, mod api.Module, stack []uint64) {
+	blockingCall(ctx, mod, stack, func(h Host, ctx context.Context, to uint64, op, args []byte, timeout time.Duration) ([]byte, Status) {
+		if len(op) == 0 || len(op) > maxOpName {
+			return nil, ErrInvalidArg
+		}
+		return h.Call(ctx, to, op, args, timeout)
+	})
+}
+
+// maxOpName bounds an operation's name, like a kind (docs/abi.md).
+const maxOpName = 1024
+
+// blockingCall runs request or call: (to, a_ptr, a_len, b_ptr, b_len,
+// timeout_ms, out_ptr, out_cap, out_len_ptr). Every buffer is checked
+// before f runs; the answer is copied out, or held for reply_take.
+func blockingCall(ctx context.Context, mod api.Module, stack []uint64,
+	f func(h Host, ctx context.Context, to uint64, a, b []byte, timeout time.Duration) ([]byte, Status)) {
 	inst, h := hostOf(ctx)
 	if h == nil {
 		ret(stack, ErrStopping)
@@ -149,8 +180,8 @@ func hostRequest(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	to, timeoutMS := stack[0], int32(stack[5])
 	outPtr, outCap, lenPtr := uint32(stack[6]), uint32(stack[7]), stack[8]
-	kind, ok1 := view(mod, stack[1], stack[2])
-	data, ok2 := view(mod, stack[3], stack[4])
+	a, ok1 := view(mod, stack[1], stack[2])
+	b, ok2 := view(mod, stack[3], stack[4])
 	_, ok3 := view(mod, uint64(outPtr), uint64(outCap))
 	_, ok4 := view(mod, lenPtr, 4)
 	if !ok1 || !ok2 || !ok3 || !ok4 {
@@ -163,7 +194,7 @@ func hostRequest(ctx context.Context, mod api.Module, stack []uint64) {
 	}
 	inst.held = nil
 	wctx, cancel := inst.waitContext()
-	reply, st := h.Request(wctx, to, kind, data, timeout)
+	reply, st := f(h, wctx, to, a, b, timeout)
 	cancel()
 	if st != OK {
 		ret(stack, st)
@@ -336,4 +367,13 @@ func hostNow(ctx context.Context, _ api.Module, stack []uint64) {
 		return
 	}
 	stack[0] = uint64(h.Now())
+}
+
+func hostProgress(ctx context.Context, _ api.Module, stack []uint64) {
+	_, h := hostOf(ctx)
+	if h == nil {
+		ret(stack, ErrStopping)
+		return
+	}
+	ret(stack, h.Progress())
 }

@@ -146,9 +146,9 @@ func TestHostileDeepRecursion(t *testing.T) {
 }
 
 // badPointerChecks is how many checks bad_pointers.wat makes per message:
-// phase 1 13 buffers × 7 + 3 out-params × 5, phase 2 1 + 7 + 5 + 3, the
-// guard, and 6 controls.
-const badPointerChecks = 13*7 + 3*5 + 16 + 1 + 6
+// phase 1 16 buffers × 7 + 4 out-params × 5, phase 2 1 + 7 + 5 + 3, the
+// guard, and 7 controls.
+const badPointerChecks = 16*7 + 4*5 + 16 + 1 + 7
 
 func TestHostileBadPointers(t *testing.T) {
 	e := newEngine(t)
@@ -178,7 +178,7 @@ func TestHostileBadPointers(t *testing.T) {
 		}
 		// Only the controls reach the host: phase 2's request and phase 3's
 		// valid calls. Any other call means a bad buffer got through.
-		want := []string{"request k k", "send k ", "publish k ", "reply ", "log ", "log \xa5", "lookup k"}
+		want := []string{"request k k", "send k ", "publish k ", "reply ", "log ", "log \xa5", "lookup k", "call k "}
 		got := h.get()
 		h.mu.Lock()
 		h.calls = nil
@@ -195,10 +195,13 @@ func TestHostileBadPointers(t *testing.T) {
 func badPointerCase(id uint32) string {
 	slots := []string{"send kind", "send data", "request kind", "request data", "request out",
 		"request out_len_ptr", "reply_take out", "reply_take out_len_ptr", "reply data", "publish topic",
-		"publish data", "subscribe topic", "unsubscribe topic", "log msg", "lookup name", "lookup out_pid_ptr"}
+		"publish data", "subscribe topic", "unsubscribe topic", "log msg", "lookup name", "lookup out_pid_ptr",
+		"call op", "call args", "call out", "call out_len_ptr"}
 	switch {
 	case id < 0x100:
 		return fmt.Sprintf("%#x (%s, bad buffer %d)", id, slots[id>>4], id&15)
+	case id >= 0x500 && id < 0x540:
+		return fmt.Sprintf("%#x (%s, bad buffer %d)", id, slots[(id-0x400)>>4], id&15)
 	case id == 0x100:
 		return "0x100 (request with out_cap 4: want ERR_BUFFER_TOO_SMALL and a held reply)"
 	case id < 0x300:

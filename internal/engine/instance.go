@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"github.com/wasmplane/wasmplane/internal/preempt"
 )
 
@@ -55,6 +56,12 @@ type Instance struct {
 	buf   uint32 // guest buffer from wasmplane_alloc
 	bufN  uint32 // its size
 	held  []byte // a reply waiting for reply_take
+	// ops are the exports of typed operations, resolved and checked on
+	// first use (op.go).
+	ops map[*boundary.Operation]*opExport
+	// depth counts calls into the guest in progress: more than one when
+	// the host re-enters the instance from one of its imports.
+	depth int
 
 	shared *SharedMemory // regions reachable through the shm_* imports
 
@@ -183,6 +190,9 @@ func (inst *Instance) Hook(h Hook) error {
 // A *TrapError if the guest trapped; an error naming wasmplane_alloc if it
 // returned no usable buffer (the message was not delivered).
 func (inst *Instance) Deliver(sender, corr uint64, flags uint32, kind string, data []byte) (int32, error) {
+	if inst.m.kind != KindGuest {
+		return 0, fmt.Errorf("module %q: %s: %w: a proxied module serves typed calls only", inst.m.name, ExportReceive, ErrNoExport)
+	}
 	need := uint64(len(kind)) + uint64(len(data))
 	if need > 1<<31 {
 		return 0, fmt.Errorf("module %q: message of %d bytes cannot fit a 32-bit memory", inst.m.name, need)
@@ -215,25 +225,33 @@ func (inst *Instance) Deliver(sender, corr uint64, flags uint32, kind string, da
 	return int32(s[0]), nil
 }
 
-// grow asks the guest for a buffer of at least n bytes and checks it.
+// grow asks the guest for a buffer of at least n bytes and checks it:
+// wasmplane_alloc for a guest, malloc for a proxied module (proxy.go).
 func (inst *Instance) grow(n uint32) error {
 	// Calling wasmplane_alloc ends the host's ownership of the previous
 	// region, whatever the call returns: the guest may reuse it.
+	old := inst.buf
 	inst.buf, inst.bufN = 0, 0
+	name := inst.m.allocExport()
+	if old != 0 && inst.m.freeName != "" {
+		if err := inst.callFree(old); err != nil {
+			return err
+		}
+	}
 	s := inst.stack[:]
 	s[0] = uint64(n)
 	if inst.alloc == nil {
-		inst.alloc = inst.mod.ExportedFunction(ExportAlloc)
+		inst.alloc = inst.mod.ExportedFunction(name)
 	}
-	if err := inst.call(inst.alloc, ExportAlloc, s); err != nil {
+	if err := inst.call(inst.alloc, name, s); err != nil {
 		return err
 	}
 	ptr := uint32(s[0])
 	if ptr == 0 {
-		return fmt.Errorf("module %q: %s(%d) returned 0 (out of memory)", inst.m.name, ExportAlloc, n)
+		return fmt.Errorf("module %q: %s(%d) returned 0 (out of memory)", inst.m.name, name, n)
 	}
 	if _, ok := inst.mod.Memory().Read(ptr, n); !ok {
-		return fmt.Errorf("module %q: %s(%d) returned %d, outside memory of %d bytes", inst.m.name, ExportAlloc, n, ptr, inst.mod.Memory().Size())
+		return fmt.Errorf("module %q: %s(%d) returned %d, outside memory of %d bytes", inst.m.name, name, n, ptr, inst.mod.Memory().Size())
 	}
 	inst.buf, inst.bufN = ptr, n
 	return nil
@@ -242,17 +260,28 @@ func (inst *Instance) grow(n uint32) error {
 // call runs fn, under the instance's deadline if it has one. Any failure
 // is a *TrapError: the instance must be discarded; errors.Is tells
 // ErrDeadline and ErrKilled from the guest's own traps.
+//
+// A call made while another is suspended in a host import (the host
+// re-entering the instance) runs on a fresh api.Function: a wazero call
+// engine owns one native stack and is not reentrant, so reusing a cached
+// function there would overwrite the frames of the suspended call.
 func (inst *Instance) call(fn api.Function, export string, stack []uint64) error {
+	if inst.depth > 0 {
+		fn = inst.mod.ExportedFunction(export)
+	}
 	var dl *preempt.Deadline
+	due := inst.due
 	if inst.deadline > 0 {
 		inst.due = time.Now().Add(inst.deadline)
 		dl = preempt.After(inst.flagMod, inst.deadline)
 	}
+	inst.depth++
 	err := fn.CallWithStack(inst.ctx, stack)
+	inst.depth--
 	timedOut := false
 	if dl != nil {
 		timedOut = dl.Stop()
-		inst.due = time.Time{}
+		inst.due = due // a nested call restores the deadline of the one it interrupted
 	}
 	if err == nil {
 		return nil

@@ -24,9 +24,16 @@ const (
 	KindCommand
 )
 
+// kindProxy is a module that does not speak the guest ABI, loaded with
+// LoadProxy: its instances serve typed calls only.
+const kindProxy Kind = 2
+
 func (k Kind) String() string {
-	if k == KindCommand {
+	switch k {
+	case KindCommand:
 		return "wasi-command"
+	case kindProxy:
+		return "proxy"
 	}
 	return "wasm"
 }
@@ -48,6 +55,12 @@ type Module struct {
 	whyNot      string
 	// shared is the module's imported shared memory, nil if it has its own.
 	shared *importEntry
+	// A proxied module's operations (op name → export name) and its
+	// allocator (proxy.go); a guest's allocator is wasmplane_alloc.
+	opExports map[string]string
+	allocName string
+	realloc   bool   // allocName is cabi_realloc: one allocation per argument
+	freeName  string // releases the previous buffer when malloc grows it
 }
 
 // Shared reports whether the module imports a shared memory: its

@@ -202,6 +202,8 @@ func checkMemoryImports(name string, kind Kind, imps []importEntry, kinds map[st
 		switch {
 		case kind == KindCommand:
 			bad("a WASI command imports a memory; the host provides none to commands", "a memory of its own")
+		case kind == kindProxy:
+			bad("a proxied module imports a memory; the host provides none to it", "a memory of its own")
 		case !im.shared:
 			bad("imports a memory that is not shared; the host provides only one shared memory to guests that share regions",
 				"a memory of its own, or one shared memory (wasm-ld --import-memory --shared-memory)")

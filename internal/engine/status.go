@@ -17,6 +17,12 @@ const (
 	ErrStopping       Status = -9
 	ErrRemote         Status = -10
 	ErrDeadlock       Status = -11
+	// ErrType: a typed call's arguments or results do not match the
+	// operation's declared types (for arguments, the callee was not
+	// invoked).
+	ErrType Status = -12
+	// ErrContention: the callee's yield token was not free in time.
+	ErrContention Status = -13
 )
 
 var statusNames = map[Status]string{
@@ -24,6 +30,7 @@ var statusNames = map[Status]string{
 	ErrNotFound: "ERR_NOT_FOUND", ErrDeadPID: "ERR_DEAD_PID", ErrMailboxFull: "ERR_MAILBOX_FULL",
 	ErrTimeout: "ERR_TIMEOUT", ErrTooLarge: "ERR_TOO_LARGE", ErrBufferTooSmall: "ERR_BUFFER_TOO_SMALL",
 	ErrStopping: "ERR_STOPPING", ErrRemote: "ERR_REMOTE", ErrDeadlock: "ERR_DEADLOCK",
+	ErrType: "ERR_TYPE", ErrContention: "ERR_CONTENTION",
 }
 
 func (s Status) String() string {

@@ -18,6 +18,8 @@ import (
 const (
 	i32 = api.ValueTypeI32
 	i64 = api.ValueTypeI64
+	f32 = api.ValueTypeF32
+	f64 = api.ValueTypeF64
 )
 
 // sig is a function signature, compared by its text.
@@ -68,6 +70,8 @@ var (
 		"self":        {nil, ts(i64)},
 		"lookup":      {ts(i32, i32, i32), ts(i32)},
 		"now":         {nil, ts(i64)},
+		"call":        {ts(i64, i32, i32, i32, i32, i32, i32, i32, i32), ts(i32)},
+		"progress":    {nil, ts(i32)},
 	}
 )
 
@@ -180,6 +184,10 @@ type want struct {
 	// command marks a WASI command: it exports _start instead of the guest
 	// ABI and imports only from wasi_snapshot_preview1.
 	command bool
+	// proxy marks a third-party module that knows nothing of wasmplane
+	// (engine.LoadProxy): no guest ABI exports, no imports; extra lists
+	// its function exports.
+	proxy bool
 	// sharedPages marks a guest that imports the app's shared memory
 	// (env.memory, shared, this maximum in pages) instead of exporting
 	// one, and exports __stack_pointer (docs/shm.md).
@@ -196,6 +204,7 @@ func trampolines() map[string]sig {
 
 var wants = map[string]want{
 	"testdata/c/participant.wasm":              {hooks: hooks},
+	"testdata/c/caller.wasm":                   {extra: map[string]sig{"caller.echo": {ts(i32, i32), ts(i64)}, "caller.progress": {ts(i32), ts(i32)}}},
 	"examples/quickstart/counter/counter.wasm": {},
 	"testdata/wat/minimal.wasm":                {memPages: 1, version: 1},
 	"testdata/wat/abicalls.wasm":               {memPages: 1, allImports: true, extra: trampolines()},
@@ -210,7 +219,41 @@ var wants = map[string]want{
 	"testdata/wat/msg_sender.wasm":             {memPages: 1},
 	"testdata/wat/msg_receiver.wasm":           {memPages: 1},
 	"testdata/wat/trap_start.wasm":             {hooks: []string{"wasmplane_pre_start"}, version: 1, check: preStartTraps},
+	"testdata/wat/ops.wasm":                    {memPages: 1, version: 1, extra: opsExports, check: opsAnswer},
+	"testdata/wat/reenter.wasm":                {memPages: 1, extra: map[string]sig{"r.inc": {ts(i32), ts(i32)}, "r.self": {ts(i32), ts(i32)}}},
+	"testdata/wat/calc.wasm":                   {proxy: true, noMemory: true, extra: map[string]sig{"add": {ts(i32, i32), ts(i32)}, "mul": {ts(f64, f64), ts(f64)}, "div": {ts(i32, i32), ts(i32)}}},
+	"testdata/wat/strlib.wasm":                 {proxy: true, memPages: 1, extra: map[string]sig{"cabi_realloc": {ts(i32, i32, i32, i32), ts(i32)}, "reverse": {ts(i32, i32), ts(i64)}, "allocs": {nil, ts(i32)}}},
+	"testdata/wat/strlib_malloc.wasm":          {proxy: true, memPages: 1, extra: map[string]sig{"malloc": {ts(i32), ts(i32)}, "free": {ts(i32), nil}, "reverse": {ts(i32, i32), ts(i64)}, "allocs": {nil, ts(i32)}, "frees": {nil, ts(i32)}}},
 	"examples/physics/guest/physics.wasm":      {sharedPages: 16},
+}
+
+// opsExports are ops.wat's typed operations, lowered by the convention of
+// docs/boundary.md (internal/engine/op_test.go declares their types).
+var opsExports = map[string]sig{
+	"set_alloc_mode": {ts(i32), nil},
+	"t.answer":       {nil, ts(i32)},
+	"t.sink":         {ts(i32), nil},
+	"t.add_i32":      {ts(i32, i32), ts(i32)},
+	"t.add_i64":      {ts(i64, i64), ts(i64)},
+	"t.mul_f32":      {ts(f32, f32), ts(f32)},
+	"t.mul_f64":      {ts(f64, f64), ts(f64)},
+	"t.not":          {ts(i32), ts(i32)},
+	"t.divmod":       {ts(i32, i32), ts(i32, i32)},
+	"t.split":        {ts(f64), ts(i64, f64, i32)},
+	"t.sum":          {ts(i32, i32), ts(i32)},
+	"t.greet":        {ts(i32, i32), ts(i64)},
+	"t.centroid":     {ts(i32, i32), ts(i64)},
+	"t.mix":          {ts(i32, i32, i32, i32, i32, f64, i32), ts(i64)},
+	"t.bad_packed":   {ts(i32), ts(i64)},
+	"t.bad_bool":     {nil, ts(i32)},
+	"t.spin":         {nil, nil},
+	"t.wrong_sig":    {ts(i64), ts(i32)},
+}
+
+func opsAnswer(t *testing.T, ctx context.Context, m api.Module) {
+	if res, err := m.ExportedFunction("t.answer").Call(ctx); err != nil || res[0] != 42 {
+		t.Errorf("t.answer() = %v, %v; want 42", res, err)
+	}
 }
 
 func allocIsGlobal(t *testing.T, _ context.Context, m api.Module) {
@@ -252,6 +295,10 @@ func TestWasmExports(t *testing.T) {
 			defer cm.Close(ctx)
 			if w.command {
 				checkCommand(t, cm, w)
+				return
+			}
+			if w.proxy {
+				checkProxy(t, cm, w)
 				return
 			}
 			checkExports(t, cm, w)
@@ -397,6 +444,31 @@ func checkCommand(t *testing.T, cm wazero.CompiledModule, w want) {
 		}
 	}
 	if mem, ok := cm.ExportedMemories()["memory"]; !ok || (w.memPages != 0 && mem.Min() != w.memPages) {
+		t.Errorf("memory export missing or not %d pages", w.memPages)
+	}
+}
+
+func checkProxy(t *testing.T, cm wazero.CompiledModule, w want) {
+	t.Helper()
+	fns := cm.ExportedFunctions()
+	for name := range fns {
+		if strings.HasPrefix(name, "wasmplane_") {
+			t.Errorf("a third-party module exports %s", name)
+		}
+	}
+	for name, s := range w.extra {
+		if d, ok := fns[name]; !ok || sigOf(d).String() != s.String() {
+			t.Errorf("does not export %s %s", name, s)
+		}
+	}
+	if n := len(cm.ImportedFunctions()) + len(cm.ImportedMemories()); n != 0 {
+		t.Errorf("imports %d functions or memories; a third-party module here imports nothing", n)
+	}
+	mem, ok := cm.ExportedMemories()["memory"]
+	switch {
+	case w.noMemory && len(cm.ExportedMemories()) > 0:
+		t.Error("exports a memory; it must not")
+	case !w.noMemory && (!ok || mem.Min() != w.memPages):
 		t.Errorf("memory export missing or not %d pages", w.memPages)
 	}
 }

@@ -9,8 +9,9 @@
 ;;   [0,4)    checks made
 ;;   [4,8)    wrong statuses (also the return value)
 ;;   [8,520)  the first 64 failures as (case id i32, status i32)
-;; Case ids: phase 1 slot*16+i; phase 2 0x100..0x302 (0x200+slot*16+i for
-;; reply_take with a reply held); guard 0x380; phase 3 0x400..0x405.
+;; Case ids: phase 1 slot*16+i (0x400+slot*16+i for slots 16-19, `call`);
+;; phase 2 0x100..0x302 (0x200+slot*16+i for reply_take with a reply held);
+;; guard 0x380; phase 3 0x400..0x406.
 ;; Build with `wat2wasm -o bad_pointers.wasm bad_pointers.wat`.
 (module
   (import "wasmplane" "send"
@@ -35,6 +36,8 @@
     (func $lookup (param i32 i32 i32) (result i32)))
   (import "wasmplane" "now"
     (func $now (result i64)))
+  (import "wasmplane" "call"
+    (func $call (param i64 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
 
   (memory (export "memory") 1)
 
@@ -105,10 +108,11 @@
     (i32.store (i32.const 652) (i32.const 0xFFFFFFF8))
     (i32.store (i32.const 656) (i32.const 0xFFFFFFFC)))
 
-  ;; Slots 5 and 7 are 4-byte out-params, 15 an 8-byte one (0: a buffer).
+  ;; Slots 5, 7 and 19 are 4-byte out-params, 15 an 8-byte one (0: a buffer).
   (func $fixed (param $slot i32) (result i32)
-    (if (i32.or (i32.eq (local.get $slot) (i32.const 5))
-                (i32.eq (local.get $slot) (i32.const 7)))
+    (if (i32.or (i32.or (i32.eq (local.get $slot) (i32.const 5))
+                        (i32.eq (local.get $slot) (i32.const 7)))
+                (i32.eq (local.get $slot) (i32.const 19)))
       (then (return (i32.const 4))))
     (if (i32.eq (local.get $slot) (i32.const 15))
       (then (return (i32.const 8))))
@@ -163,8 +167,20 @@
       (then (return (call $log (i32.const 1) (local.get $p) (local.get $l)))))
     (if (i32.eq (local.get $slot) (i32.const 14)) ;; lookup name
       (then (return (call $lookup (local.get $p) (local.get $l) (global.get $PID)))))
-    ;; 15: lookup out_pid_ptr
-    (call $lookup (global.get $K) (i32.const 1) (local.get $p)))
+    (if (i32.eq (local.get $slot) (i32.const 15)) ;; lookup out_pid_ptr
+      (then (return (call $lookup (global.get $K) (i32.const 1) (local.get $p)))))
+    (if (i32.eq (local.get $slot) (i32.const 16)) ;; call op
+      (then (return (call $call (i64.const 1) (local.get $p) (local.get $l) (global.get $K) (i32.const 1)
+        (i32.const 100) (global.get $OUT) (i32.const 64) (global.get $OUTLEN)))))
+    (if (i32.eq (local.get $slot) (i32.const 17)) ;; call args
+      (then (return (call $call (i64.const 1) (global.get $K) (i32.const 1) (local.get $p) (local.get $l)
+        (i32.const 100) (global.get $OUT) (i32.const 64) (global.get $OUTLEN)))))
+    (if (i32.eq (local.get $slot) (i32.const 18)) ;; call out
+      (then (return (call $call (i64.const 1) (global.get $K) (i32.const 1) (global.get $K) (i32.const 1)
+        (i32.const 100) (local.get $p) (local.get $l) (global.get $OUTLEN)))))
+    ;; 19: call out_len_ptr
+    (call $call (i64.const 1) (global.get $K) (i32.const 1) (global.get $K) (i32.const 1)
+      (i32.const 100) (global.get $OUT) (i32.const 64) (local.get $p)))
 
   ;; Every bad buffer of one slot; case ids start at $base + slot*16.
   (func $run_slot (param $slot i32) (param $base i32)
@@ -198,6 +214,10 @@
       (call $run_slot (local.get $slot) (i32.const 0))
       (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
       (br_if $slots (i32.lt_u (local.get $slot) (i32.const 16))))
+    (loop $call_slots
+      (call $run_slot (local.get $slot) (i32.const 0x400))
+      (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
+      (br_if $call_slots (i32.lt_u (local.get $slot) (i32.const 20))))
 
     ;; Phase 2: with a reply held, bad buffers to reply_take must neither
     ;; write nor release it.
@@ -235,5 +255,8 @@
       (i32.const 0) (i32.const 0x404))
     (call $expect (call $lookup (global.get $K) (i32.const 1) (i32.sub (local.get $s) (i32.const 8)))
       (i32.const 0) (i32.const 0x405))
+    (call $expect (call $call (i64.const 1) (global.get $K) (i32.const 1) (i32.const 0xFFFFFFFF) (i32.const 0)
+        (i32.const 100) (global.get $OUT) (i32.const 64) (global.get $OUTLEN))
+      (i32.const 0) (i32.const 0x406))
 
     (i32.load (i32.const 4))))

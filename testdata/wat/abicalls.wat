@@ -25,6 +25,10 @@
     (func $lookup (param i32 i32 i32) (result i32)))
   (import "wasmplane" "now"
     (func $now (result i64)))
+  (import "wasmplane" "call"
+    (func $call (param i64 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasmplane" "progress"
+    (func $progress (result i32)))
 
   (memory (export "memory") 1)
 
@@ -63,4 +67,10 @@
   (func (export "t_lookup") (param i32 i32 i32) (result i32)
     (call $lookup (local.get 0) (local.get 1) (local.get 2)))
   (func (export "t_now") (result i64)
-    (call $now)))
+    (call $now))
+  (func (export "t_call")
+    (param i64 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+    (call $call (local.get 0) (local.get 1) (local.get 2) (local.get 3)
+      (local.get 4) (local.get 5) (local.get 6) (local.get 7) (local.get 8)))
+  (func (export "t_progress") (result i32)
+    (call $progress)))
