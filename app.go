@@ -62,6 +62,10 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 		return nil, err
 	}
 	app := &App{sys: sys, manifest: m, opts: opts, pids: map[string][]PID{}, loaded: map[string]*loadedModule{}}
+	if err := defineInterfaces(m, sys.sys.Registry()); err != nil {
+		sys.Close(ctx)
+		return nil, err
+	}
 	mods := make([]*Module, len(m.Components))
 	factories := make([]Factory, len(m.Components))
 	for i, c := range m.Components {
@@ -139,16 +143,8 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 	return app, nil
 }
 
-// checkInterfaces defines the manifest's interfaces and checks, before any
-// component starts, that every import has an exporter and that each Wasm
-// guest's exports match the interfaces it declares: an export "iface.op"
-// per operation with the core signature of its types (docs/boundary.md).
-// Every mismatch is reported, naming the operation, the parameter, what
-// was expected and what the module has.
-func checkInterfaces(m *manifest.Manifest, mods []*Module, reg *boundary.Registry) error {
-	if len(m.Interfaces) == 0 {
-		return nil
-	}
+// defineInterfaces registers the manifest's interfaces for typed calls.
+func defineInterfaces(m *manifest.Manifest, reg *boundary.Registry) error {
 	var errs []error
 	for _, in := range m.Interfaces {
 		bi := boundary.Interface{Name: in.Name}
@@ -168,6 +164,19 @@ func checkInterfaces(m *manifest.Manifest, mods []*Module, reg *boundary.Registr
 			errs = append(errs, fmt.Errorf("%s:%d:%d: interface %q: %w", m.File, in.Line, in.Column, in.Name, err))
 		}
 	}
+	return errors.Join(errs...)
+}
+
+// checkInterfaces checks, before any component starts, that every import
+// has an exporter and that each Wasm guest's exports match the interfaces
+// it declares: an export "iface.op" per operation with the core signature
+// of its types (docs/boundary.md). Every mismatch is reported, naming the
+// operation, the parameter, what was expected and what the module has.
+func checkInterfaces(m *manifest.Manifest, mods []*Module, reg *boundary.Registry) error {
+	if len(m.Interfaces) == 0 {
+		return nil
+	}
+	var errs []error
 	for i, c := range m.Components {
 		exports := c.ExportedInterfaces() // a proxy's interface is checked when its module loads
 		if len(exports)+len(c.Imports) == 0 {
@@ -367,7 +376,20 @@ func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions
 	if c.Kind == manifest.KindWASICommand {
 		kind = KindWASICommand
 	}
-	mod, err := a.sys.LoadModule(ctx, c.Name, bin, kind)
+	var mod *Module
+	if c.Proxy != nil {
+		ex := map[string]string{}
+		for _, in := range a.manifest.Interfaces {
+			if in.Name == c.Proxy.Interface {
+				for _, op := range in.Operations {
+					ex[op.Name] = c.Proxy.Export(op.Name)
+				}
+			}
+		}
+		mod, err = a.sys.LoadProxy(ctx, c.Name, bin, c.Proxy.Interface, ex)
+	} else {
+		mod, err = a.sys.LoadModule(ctx, c.Name, bin, kind)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,9 +2,11 @@ package wasmplane_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,4 +66,79 @@ func TestAppBoundaryFromManifest(t *testing.T) {
 	if c, _ := sys.ActiveHandler("kv.get"); c != "backup" {
 		t.Fatalf("after main stopped kv.get is handled by %q, want backup (queued; spare was dropped)", c)
 	}
+}
+
+// TestAppTypedCallsIntoWasm: typed calls reach a guest's "iface.op"
+// exports and an unmodified module through a manifest proxy; a wrong
+// argument type never reaches either; a proxy whose module lacks an
+// operation's export fails the load naming it.
+func TestAppTypedCallsIntoWasm(t *testing.T) {
+	start := func(t *testing.T, proxy string) (*wasmplane.App, error) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "g.wasm"), readFile(t, "testdata/wat/iface_ok.wasm"), 0o644)
+		os.WriteFile(filepath.Join(dir, "calc.wasm"), readFile(t, "testdata/wat/calc.wasm"), 0o644)
+		os.WriteFile(filepath.Join(dir, "wasmplane.json"), []byte(`{"version": 1,
+  `+mathInterface[:len(mathInterface)-1]+`,
+    {"name": "arith", "operations": [
+      {"name": "add", "params": [{"name": "a", "type": "i32"}, {"name": "b", "type": "i32"}], "results": [{"name": "sum", "type": "i32"}]},
+      {"name": "scale", "params": [{"name": "x", "type": "f64"}, {"name": "k", "type": "f64"}], "results": [{"name": "y", "type": "f64"}]}]}],
+  "components": [{"name": "guest", "kind": "wasm", "module": "g.wasm", "exports": ["math"]},
+    {"name": "third", "kind": "wasm", "module": "calc.wasm", "proxy": `+proxy+`}]}`), 0o644)
+		m, err := manifest.Load(dir)
+		if err != nil {
+			return nil, err
+		}
+		m.System.CacheDir = t.TempDir()
+		return wasmplane.StartApp(context.Background(), m, wasmplane.AppOptions{Logger: slog.New(slog.DiscardHandler)})
+	}
+	t.Run("calls", func(t *testing.T) {
+		app, err := start(t, `{"interface": "arith", "exports": {"scale": "mul"}}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer app.Close(context.Background())
+		sys := app.System()
+		ctx := context.Background()
+		guest, third := app.PIDs("guest")[0], app.PIDs("third")[0]
+		for _, tc := range []struct {
+			to   wasmplane.PID
+			op   string
+			args []any
+			want any
+		}{
+			{guest, "math.add", []any{int32(40), int32(2)}, int32(42)},
+			{guest, "math.scale", []any{1.5, 4.0}, 6.0},
+			{guest, "math.neg", []any{int64(7)}, int64(-7)},
+			{guest, "math.flag", []any{false}, true},
+			{third, "arith.add", []any{int32(2), int32(3)}, int32(5)},
+			{third, "arith.scale", []any{2.5, 2.0}, 5.0},
+		} {
+			res, err := sys.Call(ctx, tc.to, tc.op, tc.args...)
+			if err != nil || len(res) != 1 || res[0] != tc.want {
+				t.Errorf("%s%v = %v, %v; want %v", tc.op, tc.args, res, err, tc.want)
+			}
+		}
+		for _, to := range []wasmplane.PID{guest, third} {
+			op := "math.add"
+			if to == third {
+				op = "arith.add"
+			}
+			_, err := sys.Call(ctx, to, op, "forty", int32(2))
+			var te *wasmplane.TypeError
+			if !errors.As(err, &te) || te.Param != "a" || te.Expected != "i32" || te.Got != "string" {
+				t.Errorf("%s with a string: %v, want a TypeError on param a", op, err)
+			}
+		}
+		for _, st := range sys.Stats() {
+			if st.Errors != 0 || st.Failures != 0 {
+				t.Errorf("%s: %d errors, %d failures: a mismatched call reached it", st.Name, st.Errors, st.Failures)
+			}
+		}
+	})
+	t.Run("proxy without the export", func(t *testing.T) {
+		_, err := start(t, `{"interface": "arith", "exports": {"scale": "pow"}}`)
+		if err == nil || !strings.Contains(err.Error(), "arith.scale") || !strings.Contains(err.Error(), "pow") {
+			t.Fatalf("err = %v, want a load error naming arith.scale and pow", err)
+		}
+	})
 }

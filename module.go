@@ -3,8 +3,10 @@ package wasmplane
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"time"
 
+	"github.com/wasmplane/wasmplane/internal/boundary"
 	"github.com/wasmplane/wasmplane/internal/component"
 	"github.com/wasmplane/wasmplane/internal/engine"
 )
@@ -74,6 +76,47 @@ func (s *System) LoadModule(ctx context.Context, name string, wasm []byte, kind 
 	return &Module{m: m, hash: sha256.Sum256(wasm)}, nil
 }
 
+// LoadProxy loads a module that knows nothing of wasmplane (no guest ABI)
+// as a typed proxy for the interface iface, which must be defined: every
+// operation is served by an export of the module — exports maps an
+// operation's name ("add", without the interface) to the export's name,
+// and an operation it does not list is served by the export named like
+// the operation. Each call through the proxy is type-checked and takes the
+// proxy's yield token like any typed call; other messages are refused.
+//
+// # Errors
+//
+// A load error naming the operation when its export is missing or its
+// core signature differs from the operation's (docs/boundary.md), or when
+// an operation passes data through memory and the module exports no
+// memory or no allocator (cabi_realloc or malloc; docs/abi.md).
+func (s *System) LoadProxy(ctx context.Context, name string, wasm []byte, iface string, exports map[string]string) (*Module, error) {
+	reg := s.sys.Registry()
+	in, ok := reg.Interface(iface)
+	if !ok {
+		return nil, fmt.Errorf("proxy %q: interface %q: %w: define it first", name, iface, ErrUnknownOp)
+	}
+	ops := make([]*boundary.Operation, 0, len(in.Ops))
+	full := make(map[string]string, len(exports))
+	for _, op := range in.Ops {
+		o, _ := reg.Lookup(iface + "." + op.Name)
+		ops = append(ops, o)
+		if e, ok := exports[op.Name]; ok {
+			full[o.Name] = e
+		}
+	}
+	for op := range exports {
+		if _, ok := reg.Lookup(iface + "." + op); !ok {
+			return nil, fmt.Errorf("proxy %q: %w: interface %q has no operation %q", name, ErrUnknownOp, iface, op)
+		}
+	}
+	m, err := s.eng.LoadProxy(ctx, name, wasm, full, ops)
+	if err != nil {
+		return nil, err
+	}
+	return &Module{m: m, hash: sha256.Sum256(wasm)}, nil
+}
+
 // Name is the module's name.
 func (m *Module) Name() string { return m.m.Name() }
 
@@ -89,6 +132,9 @@ func (m *Module) Factory(opts WasmOptions) Factory {
 			Args: opts.Args, Env: opts.Env, Preopens: opts.Preopens, MemoryLimitPages: opts.MemoryLimitPages,
 			Deadline: opts.Deadline,
 		})
+	}
+	if m.m.IsProxy() {
+		return component.NewProxyFactory(m.m, component.ProxyOptions{MemoryLimitPages: opts.MemoryLimitPages, Deadline: opts.Deadline})
 	}
 	return component.NewWasmFactory(m.m, component.WasmOptions{MemoryLimitPages: opts.MemoryLimitPages, Deadline: opts.Deadline})
 }

@@ -231,3 +231,6 @@ func opNames(ops []*boundary.Operation) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// IsProxy reports whether the module was loaded with LoadProxy.
+func (m *Module) IsProxy() bool { return m.kind == kindProxy }
