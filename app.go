@@ -57,6 +57,7 @@ func StartApp(ctx context.Context, m *manifest.Manifest, opts AppOptions) (*App,
 	sys, err := New(ctx, Config{
 		Logger: opts.Logger, MaxMessageSize: m.System.MaxMessageSize,
 		RequestTimeout: m.System.RequestTimeout, CacheDir: m.System.CacheDir,
+		Priorities: m.System.Priorities,
 	})
 	if err != nil {
 		return nil, err
@@ -344,7 +345,7 @@ func where(m *manifest.Manifest, c manifest.Component) string {
 
 func spawnOptions(c manifest.Component) SpawnOptions {
 	overflow := map[string]Overflow{manifest.OverflowBlock: OverflowBlock, manifest.OverflowDrop: OverflowDrop, manifest.OverflowFail: OverflowFail}
-	return SpawnOptions{
+	o := SpawnOptions{
 		Name: c.Name, Group: c.Instances > 1,
 		Mailbox: MailboxConfig{
 			Capacity: c.Mailbox.Capacity, Overflow: overflow[c.Mailbox.Overflow], BlockTimeout: c.Mailbox.BlockTimeout,
@@ -353,6 +354,10 @@ func spawnOptions(c manifest.Component) SpawnOptions {
 		MaxMessageSize: c.Limits.MaxMessageSize,
 		Reentrant:      c.Reentrant, BatchYield: c.BatchYield,
 	}
+	if c.Priority != nil {
+		o.Priority, o.PrioritySet = boundary.Priority(*c.Priority), true
+	}
+	return o
 }
 
 func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions) (Factory, *Module, error) {

@@ -142,3 +142,42 @@ func TestAppTypedCallsIntoWasm(t *testing.T) {
 		}
 	})
 }
+
+// TestAppPriorities: the manifest's priorities reach the scheduler and can
+// be changed at run time.
+func TestAppPriorities(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "wasmplane.json"), []byte(`{"version": 1, "system": {"priorities": true},
+  "components": [{"name": "hi", "kind": "go", "factory": "store", "priority": 7},
+    {"name": "lo", "kind": "go", "factory": "store"}]}`), 0o644)
+	m, err := manifest.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.System.CacheDir = t.TempDir()
+	app, err := wasmplane.StartApp(context.Background(), m, wasmplane.AppOptions{
+		Factories: map[string]wasmplane.Factory{"store": func() (wasmplane.Component, error) { return &store{}, nil }},
+		Logger:    slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close(context.Background())
+	sys := app.System()
+	hi, lo := app.PIDs("hi")[0], app.PIDs("lo")[0]
+	if p, err := sys.Priority(hi); err != nil || p != 7 {
+		t.Fatalf("hi priority %d, %v; want 7", p, err)
+	}
+	if p, _ := sys.Priority(lo); p != wasmplane.DefaultPriority {
+		t.Fatalf("lo priority %d, want the default %d", p, wasmplane.DefaultPriority)
+	}
+	if err := sys.SetPriority(lo, 6); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := sys.Priority(lo); p != 6 {
+		t.Fatalf("lo priority after SetPriority %d, want 6", p)
+	}
+	if err := sys.SetPriority(lo, 8); err == nil {
+		t.Fatal("priority 8 accepted")
+	}
+}

@@ -62,6 +62,13 @@ const (
 	TierNative    = boundary.TierNative
 )
 
+// Priority is a component's scheduling priority, 0 (lowest) to 7; the
+// default is 3 (DefaultPriority).
+type Priority = boundary.Priority
+
+// DefaultPriority is the priority of a component that sets none.
+const DefaultPriority = boundary.DefaultPriority
+
 // HostName names the embedding program as a caller in token timeouts and
 // fallback pairs.
 const HostName = actor.HostName

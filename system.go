@@ -35,6 +35,14 @@ type Config struct {
 	// token before a *ContentionError (default 50 ms; per pair:
 	// System.SetTokenTimeout or the manifest's boundary.pairs).
 	TokenTimeout time.Duration
+	// Priorities turns on priority scheduling: at most Slots components
+	// (default GOMAXPROCS) handle messages at once, and a free slot goes
+	// to the highest-priority component waiting (SpawnOptions.Priority,
+	// System.SetPriority), with a bound on how long lower levels wait.
+	// Off, every ready component runs at once, as goroutines do.
+	Priorities bool
+	// Slots is the number of run slots with Priorities (0: GOMAXPROCS).
+	Slots int
 }
 
 // System runs components. It is safe for concurrent use.
@@ -56,6 +64,7 @@ func New(ctx context.Context, cfg Config) (*System, error) {
 		RequestTimeout: cfg.RequestTimeout, Supervisor: cfg.CrashPolicy,
 		Registry:     boundary.NewRegistry(boundary.RegistryOptions{Logger: cfg.Logger}),
 		TokenTimeout: cfg.TokenTimeout,
+		Scheduler:    actor.SchedulerConfig{Enabled: cfg.Priorities, Slots: cfg.Slots},
 	})
 	return &System{sys: sys, eng: eng}, nil
 }
@@ -64,6 +73,14 @@ func New(ctx context.Context, cfg Config) (*System, error) {
 // have run. A failed start returns the hook's error (*HookError) and leaves
 // nothing registered.
 func (s *System) Spawn(f Factory, opts SpawnOptions) (PID, error) { return s.sys.Spawn(f, opts) }
+
+// SetPriority changes a component's priority (0 lowest … 7 highest,
+// default 3); it takes effect at the component's next message. It
+// matters when Config.Priorities is on.
+func (s *System) SetPriority(pid PID, p Priority) error { return s.sys.SetPriority(pid, p) }
+
+// Priority is a component's current priority.
+func (s *System) Priority(pid PID) (Priority, error) { return s.sys.Priority(pid) }
 
 // Stop stops a component gracefully (messages already accepted are
 // handled, then PreStop and PostStop run) and waits for it.

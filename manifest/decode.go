@@ -238,6 +238,7 @@ var systemFields = []field[System]{
 	}},
 	{"cache_dir", func(d *decoder, s *System, v *node, p string) { s.CacheDir = d.str(v, p, "cache_dir") }},
 	{"log_level", func(d *decoder, s *System, v *node, p string) { s.LogLevel = d.str(v, p, "log_level") }},
+	{"priorities", func(d *decoder, s *System, v *node, p string) { s.Priorities = d.boolean(v, p, "priorities") }},
 }
 
 var componentFields = []field[Component]{

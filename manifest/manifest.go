@@ -100,6 +100,10 @@ type System struct {
 	CacheDir string
 	// LogLevel is debug, info, warn or error (default info).
 	LogLevel string
+	// Priorities turns on priority scheduling: components' messages are
+	// handled in order of their priority when the cores are saturated
+	// (default false; docs/boundary.md, "Priorities").
+	Priorities bool
 }
 
 // Component is one component of the app.

@@ -220,6 +220,9 @@ func (p *process) takeover(why string) {
 	sv := p.sv
 	comp, hook, m := sv.callComp, sv.callHook, sv.curMsg
 	sv.callComp, sv.curMsg = nil, nil
+	// The abandoned goroutine may never come back: its slot is freed
+	// now, and it goes on, if it does, without one.
+	p.dropSlot()
 	if r := sv.kill.Load(); r != nil {
 		r.killed.CompareAndSwap(nil, &hook)
 	}

@@ -52,6 +52,13 @@ type process struct {
 	tick    uint32       // owner only: messages handled, for sampling latency
 	sv      *supervision // nil unless supervised
 
+	// prio is the priority level (a boundary.Priority). slotHeld: the
+	// process holds a run slot (sched.go); slotWait is its waiter parked
+	// for one, guarded by scheduler.mu.
+	prio     atomic.Uint32
+	slotHeld atomic.Bool
+	slotWait *waiter
+
 	// token is the process's yield token, made on its first typed call.
 	token atomic.Pointer[boundary.Token]
 	// reentry carries calls from its callees to a reentrant process
@@ -157,6 +164,9 @@ func (p *process) overflow(m *Message) error {
 	room := p.mb.roomChan()
 	timer := time.NewTimer(cfg.BlockTimeout)
 	defer timer.Stop()
+	// The sender waits for this process to drain: it must not hold a
+	// run slot meanwhile.
+	defer p.sys.suspendSlot(m.Sender)()
 	done := p.doneChan()
 	for {
 		switch p.mb.push(m) {
@@ -217,6 +227,7 @@ const batchSize = 8
 
 func (p *process) loop() {
 	var batch [batchSize]Message
+	sc := p.sys.sched
 	max := batchSize
 	if p.sv != nil {
 		// One at a time: a killed owner must not take popped messages
@@ -238,6 +249,9 @@ func (p *process) loop() {
 				p.finishStop(batch[:])
 				return
 			}
+			if sc != nil {
+				p.dropSlot()
+			}
 			if p.park() {
 				return
 			}
@@ -249,12 +263,21 @@ func (p *process) loop() {
 			if p.life.Load() >= lifeStopped {
 				p.sys.deadLetter(p.pid(), p.name, &batch[i], "addressee failed", ErrDeadPID)
 			} else {
+				if sc != nil {
+					p.takeSlot(sc)
+				}
 				p.handle(&batch[i])
 			}
 			batch[i] = Message{}
 		}
 		if n > 0 {
+			if sc != nil {
+				p.endBatch(sc)
+			}
 			continue
+		}
+		if sc != nil {
+			p.dropSlot() // before lingering: an idle process holds none
 		}
 		if p.life.Load() >= lifeStopped {
 			return // terminal: stays owned, so nothing schedules it again
@@ -497,6 +520,7 @@ func (p *process) finishStop(batch []Message) bool {
 // mailbox and wakes those waiting for it. Owner only; a second call does
 // nothing.
 func (p *process) teardown(reason string, batch []Message) {
+	p.dropSlot()
 	var pending []*ctlReq
 	if sv := p.sv; sv != nil {
 		sv.mu.Lock()

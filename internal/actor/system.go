@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/wasmplane/wasmplane/internal/boundary"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,10 @@ type Config struct {
 	// Clock drives token timeouts and fallback tiers (default: the system
 	// clock; tests inject a manual one).
 	Clock boundary.Clock
+	// Scheduler bounds how many processes handle messages at once so that
+	// priorities decide who runs when the cores are saturated (default:
+	// off).
+	Scheduler SchedulerConfig
 }
 
 // DefaultMaxMessageSize is the message size limit when none is configured.
@@ -69,6 +74,14 @@ type SpawnOptions struct {
 	// BatchYield lets the process keep its yield token past the token
 	// timeout while it reports progress (Context.Progress).
 	BatchYield bool
+	// Priority is the process's priority level, 0 (lowest) to 7
+	// (highest), if PrioritySet; otherwise boundary.DefaultPriority (3).
+	// The flag is there because a zero Priority cannot tell "lowest" from
+	// "not set". It counts only with Config.Scheduler enabled;
+	// System.SetPriority changes it later.
+	Priority boundary.Priority
+	// PrioritySet says that Priority is set.
+	PrioritySet bool
 }
 
 // System is a set of processes that message each other: the PID table, the
@@ -104,6 +117,10 @@ type System struct {
 
 	shutdownReq  chan struct{}
 	shutdownOnce sync.Once
+
+	// sched hands out run slots by priority; nil when Config.Scheduler is
+	// off, which is the only check the message loop makes.
+	sched *scheduler
 }
 
 type nameEntry struct {
@@ -130,6 +147,14 @@ func NewSystem(cfg Config) *System {
 	if cfg.Supervisor == nil {
 		cfg.Supervisor = restartOnce{}
 	}
+	if cfg.Scheduler.Enabled {
+		if cfg.Scheduler.Slots <= 0 {
+			cfg.Scheduler.Slots = runtime.GOMAXPROCS(0)
+		}
+		if cfg.Scheduler.StarveLimit <= 0 {
+			cfg.Scheduler.StarveLimit = DefaultStarveLimit
+		}
+	}
 	s := &System{cfg: cfg, log: cfg.Logger, start: time.Now(), stopped: make(chan struct{}), shutdownReq: make(chan struct{}),
 		graph: boundary.NewGraph()}
 	s.reg = cfg.Registry
@@ -138,6 +163,9 @@ func NewSystem(cfg Config) *System {
 	}
 	s.tokens = boundary.NewTokens(boundary.TokensOptions{Timeout: cfg.TokenTimeout, Clock: cfg.Clock})
 	s.tiers = boundary.NewTiers(boundary.TiersOptions{Clock: cfg.Clock})
+	if cfg.Scheduler.Enabled {
+		s.sched = newScheduler(cfg.Scheduler)
+	}
 	s.table.node = cfg.Node
 	s.events.log = cfg.Logger
 	return s
@@ -189,9 +217,14 @@ func (s *System) newProcess(f Factory, opts SpawnOptions) (*process, error) {
 	if f == nil {
 		return nil, fmt.Errorf("spawn %q: %w: nil factory", opts.Name, ErrInvalid)
 	}
+	level, err := spawnPriority(&opts)
+	if err != nil {
+		return nil, err
+	}
 	o := opts
 	o.Mailbox = o.Mailbox.withDefaults()
 	p := &process{sys: s, name: o.Name, factory: f, opts: &o}
+	p.prio.Store(uint32(level))
 	p.mb.cfg = o.Mailbox
 	p.ctx = Context{sys: s, p: p}
 	if o.Reentrant {
@@ -399,6 +432,16 @@ func (s *System) exchange(ctx context.Context, from, to PID, kind string, data [
 			defer e.Done()
 		}
 	}
+	// The caller gives up its run slot (priority scheduling) while it
+	// waits for the token and the reply: a blocked caller must not keep
+	// a ready process from running.
+	resume := s.suspendSlot(from)
+	defer func() {
+		if edge != nil {
+			edge.Done() // before waiting for a slot, which is no wait on the callee
+		}
+		resume()
+	}()
 	reentrant := edge != nil && edge.Reentrant()
 	var lease boundary.Lease
 	if tc != nil && !reentrant && !s.noBoundary {
