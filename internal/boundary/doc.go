@@ -1,7 +1,8 @@
 // Package boundary makes synchronous calls between components safe under
 // contention: typed interfaces with a canonical encoding, yield tokens with
 // timeouts, a wait-for graph that reports deadlocks the moment they form,
-// per-pair fallback tiers and a priority-aware run queue.
+// per-pair fallback tiers, a priority-aware run queue, and deferral of
+// writes past a resource's commit phase.
 //
 // # Basics
 //
@@ -12,6 +13,8 @@
 // # Caveats
 //
 // The wait-for graph sees only waits that are declared to it; timeouts
-// remain the safety net for the rest. Decoded []byte values never alias
-// the input.
+// remain the safety net for the rest. An Edge given to Graph.WaitInto may
+// be given to it again only once every Done on its wait has returned.
+// Decoded []byte values never alias the input. The Registry and Tiers
+// keep only their newest events (DefaultMaxEvents unless configured).
 package boundary

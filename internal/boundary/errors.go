@@ -34,6 +34,9 @@ var (
 	ErrQueueFull = errors.New("run queue full")
 	// ErrClosed: the run queue is closed.
 	ErrClosed = errors.New("run queue closed")
+	// ErrDeferFull: a resource's queue of deferred work is full; the
+	// work was not queued (Resource.Defer).
+	ErrDeferFull = errors.New("deferred work queue full")
 )
 
 // TypeError says that a value did not match its declared type, and where.

@@ -91,6 +91,9 @@ type TiersOptions struct {
 	Policy TierPolicy
 	// Clock is the time source (default the system clock).
 	Clock Clock
+	// MaxEvents is how many transitions Events keeps: the newest, older
+	// ones are dropped (default DefaultMaxEvents).
+	MaxEvents int
 }
 
 // Tiers is the fallback state machine of every pair. It decides; the
@@ -104,7 +107,7 @@ type Tiers struct {
 	def      TierPolicy
 	policies map[Pair]TierPolicy
 	pairs    map[Pair]*pairState
-	events   []TierEvent
+	events   eventLog[TierEvent]
 	seq      uint64
 }
 
@@ -122,6 +125,7 @@ func NewTiers(opts TiersOptions) *Tiers {
 		def:      opts.Policy.norm(),
 		policies: map[Pair]TierPolicy{},
 		pairs:    map[Pair]*pairState{},
+		events:   newEventLog[TierEvent](opts.MaxEvents),
 	}
 }
 
@@ -185,11 +189,13 @@ func (t *Tiers) Tier(p Pair) Tier {
 	return s.tier
 }
 
-// Events returns the transitions so far, in order.
+// Events returns the last transitions, oldest first: at most
+// TiersOptions.MaxEvents of them. Seq keeps counting across the dropped
+// ones, so a gap before the first says how many were lost.
 func (t *Tiers) Events() []TierEvent {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]TierEvent(nil), t.events...)
+	return t.events.all()
 }
 
 // settle applies the step-downs due by now, one tier per quiet period.
@@ -219,5 +225,5 @@ func (t *Tiers) move(p Pair, s *pairState, to Tier, reason string, at time.Time)
 	s.tier = to
 	s.lastChange = at
 	t.seq++
-	t.events = append(t.events, TierEvent{Seq: t.seq, Pair: p, From: from, To: to, Reason: reason, At: at})
+	t.events.push(TierEvent{Seq: t.seq, Pair: p, From: from, To: to, Reason: reason, At: at})
 }

@@ -181,18 +181,20 @@ func (r *Registry) QueuedHandlers(op string) []Handler {
 	return nil
 }
 
-// Resolutions returns the resolution events recorded so far, in order.
+// Resolutions returns the last resolution events recorded, oldest first:
+// at most RegistryOptions.MaxEvents of them. Seq keeps counting across
+// the dropped ones, so a gap before the first says how many were lost.
 func (r *Registry) Resolutions() []ResolutionEvent {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]ResolutionEvent(nil), r.events...)
+	return r.events.all()
 }
 
 // event records and logs a decision. Lock should be held.
 func (r *Registry) event(op string, what Resolution, h Handler, other string) ResolutionEvent {
 	r.seq++
 	ev := ResolutionEvent{Seq: r.seq, Op: op, What: what, Component: h.Component, Priority: h.Priority, Other: other}
-	r.events = append(r.events, ev)
+	r.events.push(ev)
 	lvl := slog.LevelInfo
 	if what == Bound || what == Unbound {
 		lvl = slog.LevelDebug

@@ -55,6 +55,9 @@ type RegistryOptions struct {
 	Logger *slog.Logger
 	// Limits bound type nesting and encoded sizes (default DefaultLimits).
 	Limits Limits
+	// MaxEvents is how many resolution events Resolutions keeps: the
+	// newest, older ones are dropped (default DefaultMaxEvents).
+	MaxEvents int
 }
 
 // Registry holds interfaces, components' declarations and handler
@@ -71,7 +74,7 @@ type Registry struct {
 	ifaces     map[string]*Interface
 	components map[string]*ComponentDecl
 	bindings   map[string]*binding
-	events     []ResolutionEvent
+	events     eventLog[ResolutionEvent]
 	seq        uint64
 }
 
@@ -83,6 +86,7 @@ func NewRegistry(opts RegistryOptions) *Registry {
 		ifaces:     make(map[string]*Interface),
 		components: make(map[string]*ComponentDecl),
 		bindings:   make(map[string]*binding),
+		events:     newEventLog[ResolutionEvent](opts.MaxEvents),
 	}
 	if r.log == nil {
 		r.log = slog.Default()

@@ -3,6 +3,8 @@ package boundary
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -196,4 +198,136 @@ func TestTokenHammer(t *testing.T) {
 	if total.Load() != 16*500 {
 		t.Fatalf("total %d", total.Load())
 	}
+}
+
+// TestTokenHammerMixed: the lock-free path and the queue at once, under
+// -race: plain acquires, try-acquires, acquires that time out or are
+// cancelled, and readers of Holder. Checks mutual exclusion, that a
+// holder sees itself in Holder, that every reader sees a consistent
+// (caller, op) pair, and that a ContentionError names a real holder.
+func TestTokenHammerMixed(t *testing.T) {
+	ts := NewTokens(TokensOptions{Timeout: time.Minute})
+	tok := ts.Token("shared", TokenOptions{BatchYield: true})
+	const workers, iters = 8, 400
+	name := func(i int) (string, string) { return fmt.Sprintf("g%d", i), fmt.Sprintf("op%d", i) }
+	ts.SetTimeout("g0", "shared", 50*time.Microsecond) // g0 times out often
+	var inside, contended atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if c, op, since, ok := tok.Holder(); ok {
+				if len(c) < 2 || op != "op"+c[1:] || since.After(time.Now()) {
+					t.Errorf("inconsistent holder %q %q %v", c, op, since)
+					return
+				}
+			}
+			runtime.Gosched()
+		}
+	}()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			caller, op := name(w)
+			for i := 0; i < iters; i++ {
+				var l Lease
+				var err error
+				switch {
+				case w == 1 && i%2 == 0:
+					var ok bool
+					if l, ok = tok.TryAcquire(caller, op); !ok {
+						continue
+					}
+				case w == 2 && i%3 == 0:
+					ctx, cancel := context.WithCancel(context.Background())
+					go cancel()
+					l, err = tok.Acquire(ctx, caller, op)
+					cancel()
+					if errors.Is(err, context.Canceled) {
+						continue
+					}
+				default:
+					l, err = tok.Acquire(context.Background(), caller, op)
+				}
+				var ce *ContentionError
+				if errors.As(err, &ce) {
+					contended.Add(1)
+					if w != 0 || ce.Caller != caller || ce.Holder == "" || ce.Holder == caller || ce.Held < 0 {
+						t.Errorf("contention error %+v", ce)
+					}
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if inside.Add(1) != 1 {
+					t.Error("two holders at once")
+				}
+				if c, o, _, ok := tok.Holder(); !ok || c != caller || o != op {
+					t.Errorf("holder %q %q %v, want %q %q", c, o, ok, caller, op)
+				}
+				if !l.Held() {
+					t.Error("lease not held")
+				}
+				l.Progress()
+				if i%5 == 0 {
+					runtime.Gosched() // let the queue form
+				}
+				inside.Add(-1)
+				l.Release()
+				l.Release()
+				if l.Held() {
+					t.Error("released lease still held")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	if _, _, _, ok := tok.Holder(); ok {
+		t.Fatal("held after the hammer")
+	}
+	t.Logf("%d contention errors", contended.Load())
+	if tok.state.Load()&(tokSlow|tokPub) != 0 || len(tok.waiters) != 0 {
+		t.Fatalf("state %b, %d waiters left", tok.state.Load(), len(tok.waiters))
+	}
+}
+
+// TestTokenStaleProgress: a progress report that lands after its lease
+// ended (Progress racing with Release) does not extend the next holder's
+// lease.
+func TestTokenStaleProgress(t *testing.T) {
+	clk := newManualClock()
+	ts := NewTokens(TokensOptions{Clock: clk})
+	tok := ts.Token("solver", TokenOptions{BatchYield: true})
+	la, _ := tok.Acquire(context.Background(), "a", "solve")
+	la.Release()
+	lb, _ := tok.Acquire(context.Background(), "b", "solve")
+	ch := acquireAsync(clk, tok, context.Background(), "c", "solve")
+	clk.Advance(40 * time.Millisecond)
+	// What a's report looks like when it lands late: a's generation.
+	tok.progress.Store(uint64(40_000)<<progressShift | progressValid | la.gen&progressGen)
+	la.Progress() // and a real late call: not current, so nothing
+	clk.Advance(10 * time.Millisecond)
+	select {
+	case r := <-ch:
+		var ce *ContentionError
+		if !errors.As(r.err, &ce) || ce.Holder != "b" || ce.Held != 50*time.Millisecond {
+			t.Fatalf("err = %v", r.err)
+		}
+	case <-clk.armed: // c waits again
+		t.Fatal("the stale report extended b's lease")
+	}
+	lb.Release()
 }
