@@ -26,6 +26,9 @@ type call struct {
 	// before the reply is delivered: a callee that replies and at once
 	// requests its old caller must not see the stale edge.
 	edge *boundary.Edge
+	// wait is the storage edge points to (Graph.WaitInto); reused with
+	// the record once both Done calls have returned.
+	wait boundary.Edge
 	// lease is a typed call's hold on the callee's yield token, released
 	// on the reply path like edge.
 	lease boundary.Lease

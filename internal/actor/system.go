@@ -413,23 +413,21 @@ func (s *System) exchange(ctx context.Context, from, to PID, kind string, data [
 	if from != 0 && from == to {
 		return nil, fmt.Errorf("request %q: %w: a process cannot wait for its own reply", kind, ErrInvalid)
 	}
+	corr, c := s.pending.add(to, kind)
 	// A process waiting on another adds an edge to the wait-for graph; an
 	// edge that closes a cycle fails at once, naming the cycle, instead of
-	// every member waiting out its timeout.
-	var (
-		edge   *boundary.Edge
-		caller *process
-		callee *process
-	)
+	// every member waiting out its timeout. The edge lives in the pooled
+	// call record.
+	var caller, callee *process
 	if from != 0 {
 		caller, callee = s.table.get(from), s.table.get(to)
 		if caller != nil && callee != nil && !s.noBoundary {
-			e, err := s.graph.Wait(caller.waitNode(), callee.waitNode(), kind)
-			if err != nil {
+			if err := s.graph.WaitInto(&c.wait, caller.waitNode(), callee.waitNode(), kind); err != nil {
+				s.pending.take(corr)
+				release(c)
 				return nil, fmt.Errorf("request %q to %s: %w", kind, to, err)
 			}
-			edge = e
-			defer e.Done()
+			c.edge = &c.wait
 		}
 	}
 	// The caller gives up its run slot (priority scheduling) while it
@@ -437,23 +435,22 @@ func (s *System) exchange(ctx context.Context, from, to PID, kind string, data [
 	// a ready process from running.
 	resume := s.suspendSlot(from)
 	defer func() {
-		if edge != nil {
-			edge.Done() // before waiting for a slot, which is no wait on the callee
+		c.lease.Release()
+		if c.edge != nil {
+			c.edge.Done() // before the record is reused, and before waiting for a slot
 		}
+		release(c)
 		resume()
 	}()
-	reentrant := edge != nil && edge.Reentrant()
-	var lease boundary.Lease
+	reentrant := c.edge != nil && c.edge.Reentrant()
 	if tc != nil && !reentrant && !s.noBoundary {
 		l, err := tc.acquire(ctx)
 		if err != nil {
+			s.pending.take(corr)
 			return nil, err
 		}
-		lease = l
-		defer l.Release()
+		c.lease = l
 	}
-	corr, c := s.pending.add(to, kind)
-	c.edge, c.lease = edge, lease
 	var err error
 	if reentrant {
 		// The callee is blocked in a request of its own, in this cycle,
@@ -466,7 +463,6 @@ func (s *System) exchange(ctx context.Context, from, to PID, kind string, data [
 		if s.pending.take(corr) == nil {
 			<-c.ch // a dead letter answered it already
 		}
-		release(c)
 		return nil, err
 	}
 	var timeout <-chan time.Time
@@ -493,7 +489,6 @@ wait:
 			break wait
 		}
 	}
-	release(c)
 	return r.data, r.err
 }
 
