@@ -215,3 +215,13 @@ func (s *System) Invoke(ctx context.Context, op string, args ...any) ([]any, err
 	}
 	return nil, fmt.Errorf("invoke %q: %w: its handler kept changing", op, ErrDeadPID)
 }
+
+// Resource is a named resource with commit phases (deferral): a reader
+// brackets its phase with Begin and the returned end; work deferred to it
+// (Context.Defer sends a component a message) runs only once no phase is
+// in progress, in order — a guest's write never lands in the middle of a
+// reader's phase.
+type Resource = boundary.Resource
+
+// Resource returns the resource called name, made on first use.
+func (s *System) Resource(name string) *Resource { return s.sys.Resource(name) }

@@ -94,6 +94,7 @@ type System struct {
 	tokens *boundary.Tokens
 	tiers  *boundary.Tiers
 	calls  callRoutes
+	phases *boundary.Phases
 	// noBoundary turns the wait-for graph and yield tokens off, only so
 	// benchmarks can measure what they cost.
 	noBoundary bool
@@ -163,6 +164,8 @@ func NewSystem(cfg Config) *System {
 	}
 	s.tokens = boundary.NewTokens(boundary.TokensOptions{Timeout: cfg.TokenTimeout, Clock: cfg.Clock})
 	s.tiers = boundary.NewTiers(boundary.TiersOptions{Clock: cfg.Clock})
+	s.phases = boundary.NewPhases(boundary.PhasesOptions{})
+	s.phases = boundary.NewPhases(boundary.PhasesOptions{})
 	if cfg.Scheduler.Enabled {
 		s.sched = newScheduler(cfg.Scheduler)
 	}
