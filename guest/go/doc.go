@@ -51,7 +51,8 @@
 //
 // Blocking: [Request] and [Call] block the whole instance until the reply
 // or the timeout; the component receives nothing meanwhile. Two components that
-// request each other wait until one times out; a request to [Self] fails at
+// request each other form a cycle, reported at once to the request that
+// closes it ([ErrDeadlock]); a request to [Self] fails at
 // once with [ErrInvalidArgument]. Prefer Send with a reply message where the
 // caller need not wait.
 //
