@@ -459,3 +459,67 @@ func TestFallbackTiersUpAndBack(t *testing.T) {
 		t.Fatalf("tier events %v, want %v", got, wantEv)
 	}
 }
+
+// TestCallEveryTypeChecked: a wrong value for each supported type,
+// including inside nested lists and records, is refused with the path of
+// the mismatch, and the callee never runs.
+func TestCallEveryTypeChecked(t *testing.T) {
+	s := quietSystem(t, Config{})
+	types := []string{"i32", "i64", "f32", "f64", "bool", "string", "bytes", "list<i64>", "record{a: list<record{b: bytes}>}"}
+	var params []boundary.Param
+	good := []any{int32(1), int64(2), float32(3), 4.0, true, "s", []byte("b"), []any{int64(5)},
+		map[string]any{"a": []any{map[string]any{"b": []byte("x")}}}}
+	for i, ty := range types {
+		params = append(params, boundary.Param{Name: fmt.Sprintf("p%d", i), Type: mustType(t, ty)})
+	}
+	if err := s.Registry().Define(boundary.Interface{Name: "all", Ops: []boundary.Op{
+		{Name: "take", Params: params, Results: []boundary.Param{{Name: "ok", Type: mustType(t, "bool")}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	var handled atomic.Int64
+	pid, err := s.Spawn(factoryOf(&takeAll{handled: &handled}), SpawnOptions{Name: "all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.Call(context.Background(), pid, "all.take", good...); err != nil || res[0] != true {
+		t.Fatalf("good call: %v, %v", res, err)
+	}
+	bad := []struct {
+		val  any
+		path string
+	}{
+		{int64(1), `param "p0": expected i32, got i64`},
+		{int32(1), `param "p1": expected i64, got i32`},
+		{4.0, `param "p2": expected f32, got f64`},
+		{float32(1), `param "p3": expected f64, got f32`},
+		{1, `param "p4": expected bool`},
+		{[]byte("s"), `param "p5": expected string`},
+		{"b", `param "p6": expected bytes`},
+		{[]any{int32(5)}, `param "p7"[0]: expected i64, got i32`},
+		{map[string]any{"a": []any{map[string]any{"b": "x"}}}, `param "p8".a[0].b: expected bytes, got string`},
+	}
+	for i, b := range bad {
+		args := append([]any(nil), good...)
+		args[i] = b.val
+		_, err := s.Call(context.Background(), pid, "all.take", args...)
+		if !errors.Is(err, boundary.ErrType) || !contains(err.Error(), b.path) {
+			t.Errorf("%s: err = %v, want %q", types[i], err, b.path)
+		}
+	}
+	if n := handled.Load(); n != 1 {
+		t.Fatalf("the callee ran %d times; only the good call should reach it", n)
+	}
+}
+
+type takeAll struct {
+	Hooks
+	handled *atomic.Int64
+}
+
+func (*takeAll) Receive(*Context, Message) error { return nil }
+
+func (a *takeAll) HandleOperation(*Context, string, []any) ([]any, error) {
+	a.handled.Add(1)
+	return []any{true}, nil
+}
