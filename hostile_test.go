@@ -185,6 +185,10 @@ func TestHostileGuests(t *testing.T) {
 		alive(t)
 	})
 	t.Run("Go component panics in each hook", func(t *testing.T) {
+		// A fresh subscription: the flood above can leave the shared one
+		// full of dead letters, and a full channel drops new events.
+		events, cancel := sys.Events(256)
+		defer cancel()
 		for _, hook := range []string{"pre_start", "post_start", "receive", "pre_stop", "post_stop"} {
 			name := "panicky-" + hook
 			pid, err := sys.Spawn(func() (wasmplane.Component, error) { return &panicky{at: hook}, nil }, wasmplane.SpawnOptions{Name: name})
