@@ -383,15 +383,9 @@ func (a *App) factory(ctx context.Context, c manifest.Component, opts AppOptions
 	}
 	var mod *Module
 	if c.Proxy != nil {
-		ex := map[string]string{}
-		for _, in := range a.manifest.Interfaces {
-			if in.Name == c.Proxy.Interface {
-				for _, op := range in.Operations {
-					ex[op.Name] = c.Proxy.Export(op.Name)
-				}
-			}
-		}
-		mod, err = a.sys.LoadProxy(ctx, c.Name, bin, c.Proxy.Interface, ex)
+		// LoadProxy serves an unlisted operation from the export of its
+		// name, as manifest.Proxy.Export does.
+		mod, err = a.sys.LoadProxy(ctx, c.Name, bin, c.Proxy.Interface, c.Proxy.Exports)
 	} else {
 		mod, err = a.sys.LoadModule(ctx, c.Name, bin, kind)
 	}

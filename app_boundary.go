@@ -21,8 +21,8 @@ func applyBoundary(sys *System, m *manifest.Manifest) {
 		if p.TokenTimeout > 0 {
 			sys.SetTokenTimeout(p.Caller, p.Callee, p.TokenTimeout)
 		}
-		if f := b.FallbackFor(p.Caller, p.Callee); f != nil && (p.Fallback != nil || b.Fallback == nil) {
-			sys.SetFallback(p.Caller, p.Callee, f.Policy())
+		if p.Fallback != nil { // the default policy covers the others
+			sys.SetFallback(p.Caller, p.Callee, p.Fallback.Policy())
 		}
 	}
 }

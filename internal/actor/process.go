@@ -81,11 +81,7 @@ func (p *process) waitNode() *boundary.Node {
 	if n := p.node.Load(); n != nil {
 		return n
 	}
-	name := p.name
-	if name == "" {
-		name = p.pid().String()
-	}
-	n := p.sys.graph.Node(p.id.Load(), name, p.opts.Reentrant)
+	n := p.sys.graph.Node(p.id.Load(), p.label(), p.opts.Reentrant)
 	if !p.node.CompareAndSwap(nil, n) {
 		return p.node.Load()
 	}

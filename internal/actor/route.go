@@ -129,10 +129,19 @@ func (s *System) native(iface string) NativeFunc {
 	return s.calls.natives[iface]
 }
 
-func (s *System) call(ctx context.Context, from, to PID, op string, args []any) ([]any, error) {
+// operation resolves op for a call to to.
+func (s *System) operation(op string, to PID) (*boundary.Operation, error) {
 	o, ok := s.reg.Lookup(op)
 	if !ok {
 		return nil, fmt.Errorf("call %q to %s: %w: %w: no registered interface declares it", op, to, boundary.ErrUnknownOp, ErrNotFound)
+	}
+	return o, nil
+}
+
+func (s *System) call(ctx context.Context, from, to PID, op string, args []any) ([]any, error) {
+	o, err := s.operation(op, to)
+	if err != nil {
+		return nil, err
 	}
 	lim := s.reg.Limits()
 	data, err := o.EncodeArgs(nil, args, lim)
@@ -147,9 +156,9 @@ func (s *System) call(ctx context.Context, from, to PID, op string, args []any) 
 }
 
 func (s *System) callBytes(ctx context.Context, from, to PID, op string, args []byte) ([]byte, error) {
-	o, ok := s.reg.Lookup(op)
-	if !ok {
-		return nil, fmt.Errorf("call %q to %s: %w: %w: no registered interface declares it", op, to, boundary.ErrUnknownOp, ErrNotFound)
+	o, err := s.operation(op, to)
+	if err != nil {
+		return nil, err
 	}
 	lim := s.reg.Limits()
 	if _, err := o.DecodeArgs(args, lim); err != nil {
